@@ -1,0 +1,1 @@
+/* kq_fd.c: in progress */

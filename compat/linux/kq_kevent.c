@@ -1,0 +1,1 @@
+/* kq_kevent.c: in progress */

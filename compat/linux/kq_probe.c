@@ -1,0 +1,1 @@
+/* kq_probe.c: in progress */

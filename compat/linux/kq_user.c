@@ -1,0 +1,1 @@
+/* kq_user.c: in progress */

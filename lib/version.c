@@ -1,0 +1,2 @@
+/* Placeholder until the shim lands. */
+#include "config.h"
