@@ -18,15 +18,13 @@
  * FreeBSD's active queue, and the main epoll is readable exactly when the
  * kqueue has events.
  *
- * Registrations of one descriptor:
- *  - COMBINED: one registration in the main epoll for all of the
- *    descriptor's knotes.  Used while every knote is level-triggered, or
- *    while there is a single knote.
- *  - SPLIT: one registration per knote, each in its own filter's epoll
- *    (READ in the main epoll, WRITE and EXCEPT in side epolls nested in the
- *    main one).  Used once an EV_CLEAR knote shares a descriptor with
- *    another knote: a Linux wakeup reports every ready direction, so only
- *    separate registrations tell which direction really changed.
+ * Registrations of one descriptor: Linux allows one registration per
+ * descriptor in an epoll, and a wakeup reports every ready direction, so an
+ * EV_CLEAR knote that shared a registration would fire again whenever the
+ * other direction changed.  Level-triggered knotes of a descriptor therefore
+ * share one registration, while each EV_CLEAR knote beside another knote
+ * gets its own, in a side epoll nested in the main one (see struct
+ * ekq_fdrec's locations).
  *
  * Identity.  Linux removes a registration when the open file is released;
  * FreeBSD removes knotes when the descriptor is closed.  The two differ
@@ -59,8 +57,7 @@ enum ekq_slot {
 	EKQ_SLOT_READ = 0,
 	EKQ_SLOT_WRITE = 1,
 	EKQ_SLOT_EXCEPT = 2,
-	EKQ_NSLOTS = 3,
-	EKQ_SLOT_ALL = 3 /* a COMBINED registration */
+	EKQ_NSLOTS = 3
 };
 
 /* What kind of object a descriptor is: decides how its filters run. */
@@ -99,12 +96,25 @@ struct ekq_knote {
 	uint64_t ext[4];
 };
 
+/*
+ * Where a descriptor's knotes are registered: up to three "locations", the
+ * main epoll (0) and two side epolls (1, 2).  Invariant: a location holding
+ * an EV_CLEAR knote holds nothing else; level-triggered knotes may share.
+ */
+#define EKQ_NLOCS 3
+#define EKQ_LOC_NONE 0xff
+
 struct ekq_fdrec {
 	int fd;
 	uint32_t gen;           /* matches the registrations' data */
 	uint8_t kind;           /* enum ekq_kind */
-	bool split;             /* SPLIT (else COMBINED) */
-	uint32_t events;        /* COMBINED: events registered in the kernel */
+	uint8_t sotype;         /* SOCK_STREAM, ... for sockets */
+	uint8_t family;         /* AF_UNIX, AF_INET, ... for sockets */
+	uint8_t loc[EKQ_NSLOTS];/* location of each present knote */
+	uint8_t locreg;         /* bit per location: registered in the kernel */
+	bool send_shut;         /* sockets: the send side is known shut down */
+	uint32_t locev[EKQ_NLOCS]; /* events registered at each location */
+	int sndbuf;             /* sockets: SO_SNDBUF when registered */
 	dev_t dev;              /* identity, for hosts without kcmp */
 	ino_t ino;
 	struct ekq_knote kn[EKQ_NSLOTS];
@@ -120,10 +130,12 @@ struct ekq_uknote {             /* an EVFILT_USER knote */
 struct ekq_kq {
 	pthread_mutex_t lock;
 	int epfd;               /* the main epoll: the kqueue descriptor */
-	int side[EKQ_NSLOTS];   /* side epolls for SPLIT WRITE/EXCEPT, or -1 */
+	int side[EKQ_NLOCS];    /* side epolls by location (1, 2), or -1 */
 	uint32_t id;            /* names this kqueue in the marker's data */
 	unsigned refs;          /* table entries + kevent() calls in flight */
-	bool dead;              /* closed or forked away: free on last ref */
+	bool dead;              /* no longer in the table */
+	bool forklocked;        /* locked by the fork prepare handler */
+	struct ekq_kq *fork_next;
 	uint32_t next_gen;
 	bool marker_armed;      /* the marker is EPOLLIN in epfd */
 
@@ -138,18 +150,21 @@ struct ekq_kq {
 	struct ekq_qlink pending; /* knotes to (re)consider at the next scan */
 };
 
-/* Registration data: descriptor, generation and slot, or the marker. */
+/*
+ * Registration data: the marker (bit 63), a side epoll (bit 62, location in
+ * the low bits), or a descriptor: number, record generation and location.
+ */
 #define EKQ_DATA_MARKER   (UINT64_C(1) << 63)
 #define EKQ_DATA_SIDE     (UINT64_C(1) << 62)
 static inline uint64_t
-ekq_data_pack(int fd, uint32_t gen, unsigned slot)
+ekq_data_pack(int fd, uint32_t gen, unsigned loc)
 {
-	return ((uint64_t)(uint32_t)fd << 26) | ((uint64_t)(gen & 0xffffff) << 2) |
-	    (uint64_t)slot;
+	return ((uint64_t)(uint32_t)fd << 28) |
+	    ((uint64_t)(gen & 0x3ffffff) << 2) | (uint64_t)loc;
 }
-#define EKQ_DATA_FD(d)    ((int)(((d) >> 26) & 0x7fffffff))
-#define EKQ_DATA_GEN(d)   ((uint32_t)(((d) >> 2) & 0xffffff))
-#define EKQ_DATA_SLOT(d)  ((unsigned)((d) & 3))
+#define EKQ_DATA_FD(d)    ((int)(((d) >> 28) & 0x7fffffff))
+#define EKQ_DATA_GEN(d)   ((uint32_t)(((d) >> 2) & 0x3ffffff))
+#define EKQ_DATA_LOC(d)   ((unsigned)((d) & 3))
 
 /* kq_instance.c */
 EKQ_HIDDEN int ekq_marker_fd(void);
@@ -161,15 +176,17 @@ EKQ_HIDDEN void ekq_kq_arm_marker(struct ekq_kq *kq, bool on);
 /* kq_fd.c */
 EKQ_HIDDEN int ekq_fd_change(struct ekq_kq *kq, struct kevent *kev);
 EKQ_HIDDEN struct ekq_fdrec *ekq_fd_lookup(struct ekq_kq *kq, uint64_t data);
-EKQ_HIDDEN bool ekq_fd_valid(struct ekq_kq *kq, struct ekq_fdrec *rec,
-    unsigned slot);
+EKQ_HIDDEN bool ekq_fd_valid(struct ekq_kq *kq, struct ekq_fdrec *rec);
 EKQ_HIDDEN void ekq_fd_drop(struct ekq_kq *kq, struct ekq_fdrec *rec);
-EKQ_HIDDEN int ekq_fd_rearm(struct ekq_kq *kq, struct ekq_fdrec *rec,
-    unsigned slot);
-EKQ_HIDDEN void ekq_fd_after_delivery(struct ekq_kq *kq, struct ekq_fdrec *rec,
+EKQ_HIDDEN void ekq_fd_rearm(struct ekq_kq *kq, struct ekq_fdrec *rec,
+    unsigned loc);
+/* After delivery: EV_ONESHOT deletes, EV_DISPATCH disables.  True when
+ * the record itself went away. */
+EKQ_HIDDEN bool ekq_fd_delivered(struct ekq_kq *kq, struct ekq_fdrec *rec,
     unsigned slot);
 EKQ_HIDDEN void ekq_fd_free_all(struct ekq_kq *kq);
-EKQ_HIDDEN bool ekq_knote_level(const struct ekq_knote *kn);
+EKQ_HIDDEN struct ekq_fdrec *ekq_fd_of(struct ekq_knote *kn);
+EKQ_HIDDEN int ekq_loc_epfd(struct ekq_kq *kq, unsigned loc);
 
 /* kq_probe.c: the filters */
 struct ekq_eval {
@@ -179,7 +196,7 @@ struct ekq_eval {
 	int64_t data;
 };
 EKQ_HIDDEN int ekq_probe_kind(int fd, uint8_t *kind, dev_t *dev, ino_t *ino);
-EKQ_HIDDEN bool ekq_probe_filter(const struct ekq_fdrec *rec, unsigned slot,
+EKQ_HIDDEN bool ekq_probe_filter(struct ekq_fdrec *rec, unsigned slot,
     uint32_t revents, struct ekq_eval *ev);
 EKQ_HIDDEN uint32_t ekq_slot_events(const struct ekq_fdrec *rec, unsigned slot);
 
@@ -187,6 +204,11 @@ EKQ_HIDDEN uint32_t ekq_slot_events(const struct ekq_fdrec *rec, unsigned slot);
 EKQ_HIDDEN int ekq_user_change(struct ekq_kq *kq, struct kevent *kev);
 EKQ_HIDDEN void ekq_user_free_all(struct ekq_kq *kq);
 EKQ_HIDDEN struct ekq_uknote *ekq_user_of(struct ekq_knote *kn);
+EKQ_HIDDEN void ekq_user_remove(struct ekq_kq *kq, struct ekq_uknote *u);
+/* Fill `out` if the user knote fires now; it may be freed (EV_ONESHOT). */
+EKQ_HIDDEN bool ekq_user_deliver(struct ekq_kq *kq, struct ekq_uknote *u,
+    struct kevent *out);
+#define EKQ_SLOT_USER 0xff
 
 /* kq_kevent.c: the pending list */
 EKQ_HIDDEN void ekq_pending_add(struct ekq_kq *kq, struct ekq_knote *kn);

@@ -1,1 +1,446 @@
-/* kq_fd.c: in progress */
+/*
+ * Knotes on descriptors (EVFILT_READ, EVFILT_WRITE, EVFILT_EXCEPT): the
+ * record of each descriptor, its kernel registrations, and the check that a
+ * record still names the file behind its descriptor number.
+ */
+#include "config.h"
+
+#include "kq.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#ifdef HAVE_LINUX_KCMP_H
+#include <linux/kcmp.h>
+#endif
+
+struct ekq_fdrec *
+ekq_fd_of(struct ekq_knote *kn)
+{
+	return (struct ekq_fdrec *)((char *)(kn - kn->slot) -
+	    offsetof(struct ekq_fdrec, kn));
+}
+
+static bool
+knote_clear(const struct ekq_knote *kn)
+{
+	return (kn->flags & EV_CLEAR) != 0;
+}
+
+int
+ekq_loc_epfd(struct ekq_kq *kq, unsigned loc)
+{
+	return loc == 0 ? kq->epfd : kq->side[loc];
+}
+
+/* Events the location's registration should ask for now. */
+static uint32_t
+loc_events(const struct ekq_fdrec *rec, unsigned loc)
+{
+	uint32_t ev = EPOLLET;
+	for (unsigned s = 0; s < EKQ_NSLOTS; s++) {
+		const struct ekq_knote *kn = &rec->kn[s];
+		if ((kn->status & EKQ_KN_PRESENT) && rec->loc[s] == loc &&
+		    !(kn->status & EKQ_KN_DISABLED))
+			ev |= ekq_slot_events(rec, s);
+	}
+	return ev;
+}
+
+static bool
+loc_used(const struct ekq_fdrec *rec, unsigned loc)
+{
+	for (unsigned s = 0; s < EKQ_NSLOTS; s++)
+		if ((rec->kn[s].status & EKQ_KN_PRESENT) && rec->loc[s] == loc)
+			return true;
+	return false;
+}
+
+/*
+ * Bring the kernel registration of `loc` in line with the knotes there.
+ * `force` re-registers even when nothing changed, so that the kernel checks
+ * the descriptor again: FreeBSD re-runs the filter on every EV_ADD/EV_ENABLE.
+ */
+static int
+loc_sync(struct ekq_kq *kq, struct ekq_fdrec *rec, unsigned loc, bool force)
+{
+	uint8_t bit = (uint8_t)(1u << loc);
+	int epfd = ekq_loc_epfd(kq, loc);
+
+	if (!loc_used(rec, loc)) {
+		if (rec->locreg & bit) {
+			epoll_ctl(epfd, EPOLL_CTL_DEL, rec->fd, NULL);
+			rec->locreg &= (uint8_t)~bit;
+		}
+		return 0;
+	}
+	struct epoll_event ev = { .events = loc_events(rec, loc),
+		.data.u64 = ekq_data_pack(rec->fd, rec->gen, loc) };
+	if (!(rec->locreg & bit)) {
+		if (epfd == -1 && (epfd = ekq_kq_side(kq, loc)) == -1)
+			return errno;
+		if (epoll_ctl(epfd, EPOLL_CTL_ADD, rec->fd, &ev) == -1)
+			return errno == ENOSPC ? ENOMEM : errno;
+		rec->locreg |= bit;
+	} else if (force || ev.events != rec->locev[loc]) {
+		if (epoll_ctl(epfd, EPOLL_CTL_MOD, rec->fd, &ev) == -1)
+			return errno == ENOSPC ? ENOMEM : errno;
+	}
+	rec->locev[loc] = ev.events;
+	return 0;
+}
+
+void
+ekq_fd_rearm(struct ekq_kq *kq, struct ekq_fdrec *rec, unsigned loc)
+{
+	(void)loc_sync(kq, rec, loc, true);
+}
+
+/* Choose a location for a new knote in `slot`; EKQ_LOC_NONE if none left. */
+static uint8_t
+place(const struct ekq_fdrec *rec, unsigned slot)
+{
+	const struct ekq_knote *kn = &rec->kn[slot];
+	if (!knote_clear(kn)) {
+		for (unsigned loc = 0; loc < EKQ_NLOCS; loc++) {
+			if (!loc_used(rec, loc))
+				continue;
+			bool all_level = true;
+			for (unsigned s = 0; s < EKQ_NSLOTS; s++)
+				if (s != slot && (rec->kn[s].status & EKQ_KN_PRESENT) &&
+				    rec->loc[s] == loc && knote_clear(&rec->kn[s]))
+					all_level = false;
+			if (all_level)
+				return (uint8_t)loc;
+		}
+	}
+	for (unsigned loc = 0; loc < EKQ_NLOCS; loc++)
+		if (!loc_used(rec, loc))
+			return (uint8_t)loc;
+	return EKQ_LOC_NONE;
+}
+
+/*
+ * Is `fd` still the file registered under its number in `epfd`?  1 yes,
+ * 0 no, -1 cannot tell (no kcmp here).
+ */
+static int ekq_have_kcmp = -1; /* -1 unknown, 0 no, 1 yes */
+
+static int
+kcmp_same(int epfd, int fd)
+{
+#if defined(HAVE_LINUX_KCMP_H) && defined(SYS_kcmp)
+	if (ekq_have_kcmp == 0)
+		return -1;
+	pid_t pid = getpid();
+	/* Several registrations may carry this number: any one may be it. */
+	for (uint32_t toff = 0;; toff++) {
+		struct kcmp_epoll_slot slot = { .efd = (uint32_t)epfd,
+			.tfd = (uint32_t)fd, .toff = toff };
+		long r = syscall(SYS_kcmp, pid, pid, KCMP_EPOLL_TFD, fd,
+		    (unsigned long)&slot);
+		if (r == 0) {
+			ekq_have_kcmp = 1;
+			return 1;
+		}
+		if (r > 0)
+			continue;
+		if (errno == ENOENT || errno == EBADF) {
+			ekq_have_kcmp = 1;
+			return 0;
+		}
+		if (ekq_have_kcmp == -1)
+			ekq_have_kcmp = 0;
+		return -1;
+	}
+#else
+	(void)epfd;
+	(void)fd;
+	return -1;
+#endif
+}
+
+bool
+ekq_fd_valid(struct ekq_kq *kq, struct ekq_fdrec *rec)
+{
+	for (unsigned loc = 0; loc < EKQ_NLOCS; loc++) {
+		if (!(rec->locreg & (1u << loc)))
+			continue;
+		int same = kcmp_same(ekq_loc_epfd(kq, loc), rec->fd);
+		if (same >= 0)
+			return same == 1;
+		break;
+	}
+	/* No kcmp: compare the inode, exact for pipes and sockets. */
+	struct stat st;
+	if (fstat(rec->fd, &st) == -1)
+		return false;
+	return st.st_dev == rec->dev && st.st_ino == rec->ino;
+}
+
+static void
+rec_free(struct ekq_kq *kq, struct ekq_fdrec *rec)
+{
+	for (unsigned s = 0; s < EKQ_NSLOTS; s++)
+		if (rec->kn[s].status & EKQ_KN_QUEUED)
+			ekq_pending_remove(kq, &rec->kn[s]);
+	kq->byfd[rec->fd] = NULL;
+	kq->nrecs--;
+	free(rec);
+}
+
+void
+ekq_fd_drop(struct ekq_kq *kq, struct ekq_fdrec *rec)
+{
+	/*
+	 * The file may live on in a dup(): its registrations then stay in
+	 * the kernel, unreachable, and their events fail the generation test.
+	 */
+	for (unsigned loc = 0; loc < EKQ_NLOCS; loc++)
+		if (rec->locreg & (1u << loc))
+			epoll_ctl(ekq_loc_epfd(kq, loc), EPOLL_CTL_DEL, rec->fd,
+			    NULL);
+	rec_free(kq, rec);
+}
+
+struct ekq_fdrec *
+ekq_fd_lookup(struct ekq_kq *kq, uint64_t data)
+{
+	int fd = EKQ_DATA_FD(data);
+	if (fd >= kq->nbyfd)
+		return NULL;
+	struct ekq_fdrec *rec = kq->byfd[fd];
+	if (rec == NULL || (rec->gen & 0x3ffffff) != EKQ_DATA_GEN(data))
+		return NULL;
+	return rec;
+}
+
+static int
+byfd_reserve(struct ekq_kq *kq, int fd)
+{
+	if (fd < kq->nbyfd)
+		return 0;
+	int n = kq->nbyfd ? kq->nbyfd : 64;
+	while (n <= fd)
+		n *= 2;
+	struct ekq_fdrec **t = realloc(kq->byfd, (size_t)n * sizeof *t);
+	if (t == NULL)
+		return ENOMEM;
+	memset(t + kq->nbyfd, 0, (size_t)(n - kq->nbyfd) * sizeof *t);
+	kq->byfd = t;
+	kq->nbyfd = n;
+	return 0;
+}
+
+static int
+rec_create(struct ekq_kq *kq, int fd, struct ekq_fdrec **out)
+{
+	struct ekq_fdrec *rec = calloc(1, sizeof *rec);
+	if (rec == NULL)
+		return ENOMEM;
+	int err = ekq_probe_kind(fd, &rec->kind, &rec->dev, &rec->ino);
+	if (err == 0)
+		err = byfd_reserve(kq, fd);
+	if (err != 0) {
+		free(rec);
+		return err;
+	}
+	if (rec->kind == EKQ_KIND_STREAM || rec->kind == EKQ_KIND_TCP ||
+	    rec->kind == EKQ_KIND_DGRAM) {
+		socklen_t len = sizeof rec->sndbuf;
+		if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &rec->sndbuf, &len) == -1)
+			rec->sndbuf = 0;
+		int type = 0, family = 0;
+		len = sizeof type;
+		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0)
+			rec->sotype = (uint8_t)type;
+		len = sizeof family;
+		if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &family, &len) == 0)
+			rec->family = (uint8_t)family;
+	}
+	rec->fd = fd;
+	rec->gen = kq->next_gen++;
+	for (unsigned s = 0; s < EKQ_NSLOTS; s++) {
+		rec->loc[s] = EKQ_LOC_NONE;
+		rec->kn[s].slot = (uint8_t)s;
+	}
+	kq->byfd[fd] = rec;
+	kq->nrecs++;
+	*out = rec;
+	return 0;
+}
+
+static bool
+rec_empty(const struct ekq_fdrec *rec)
+{
+	for (unsigned s = 0; s < EKQ_NSLOTS; s++)
+		if (rec->kn[s].status & EKQ_KN_PRESENT)
+			return false;
+	return true;
+}
+
+/* Which filters each kind of descriptor takes, as the BSDs attach them. */
+static int
+slot_allowed(const struct ekq_fdrec *rec, unsigned slot)
+{
+	switch (rec->kind) {
+	case EKQ_KIND_KQUEUE:
+		/* kqueue_kqfilter(): only EVFILT_READ. */
+		return slot == EKQ_SLOT_READ ? 0 : EINVAL;
+	case EKQ_KIND_PIPE:
+	case EKQ_KIND_OTHER:
+		return slot == EKQ_SLOT_EXCEPT ? EINVAL : 0;
+	default:
+		return 0;
+	}
+}
+
+static void
+remove_knote(struct ekq_kq *kq, struct ekq_fdrec *rec, unsigned slot)
+{
+	struct ekq_knote *kn = &rec->kn[slot];
+	unsigned loc = rec->loc[slot];
+	if (kn->status & EKQ_KN_QUEUED)
+		ekq_pending_remove(kq, kn);
+	kn->status = 0;
+	rec->loc[slot] = EKQ_LOC_NONE;
+	(void)loc_sync(kq, rec, loc, false);
+	if (rec_empty(rec))
+		rec_free(kq, rec);
+}
+
+static int
+add_knote(struct ekq_kq *kq, struct ekq_fdrec *rec, unsigned slot,
+    struct kevent *kev)
+{
+	struct ekq_knote *kn = &rec->kn[slot];
+	int err = slot_allowed(rec, slot);
+	if (err != 0)
+		return err;
+	memset(kn, 0, sizeof *kn);
+	kn->slot = (uint8_t)slot;
+	kn->status = EKQ_KN_PRESENT;
+	if (kev->flags & EV_DISABLE)
+		kn->status |= EKQ_KN_DISABLED;
+	kn->flags = kev->flags & (EV_ONESHOT | EV_CLEAR | EV_DISPATCH | EV_RECEIPT);
+	kn->sfflags = kev->fflags;
+	kn->sdata = kev->data;
+	kn->udata = kev->udata;
+	memcpy(kn->ext, kev->ext, sizeof kn->ext);
+	uint8_t loc = place(rec, slot);
+	if (loc == EKQ_LOC_NONE) {
+		kn->status = 0;
+		return ENOMEM;
+	}
+	rec->loc[slot] = loc;
+	err = loc_sync(kq, rec, loc, true);
+	if (err != 0) {
+		kn->status = 0;
+		rec->loc[slot] = EKQ_LOC_NONE;
+		(void)loc_sync(kq, rec, loc, false);
+		return err;
+	}
+	/* kqueue_register() hands back a new knote's change with these zeroed. */
+	kev->fflags = 0;
+	kev->data = 0;
+	return 0;
+}
+
+int
+ekq_fd_change(struct ekq_kq *kq, struct kevent *kev)
+{
+	unsigned slot = kev->filter == EVFILT_READ ? EKQ_SLOT_READ :
+	    kev->filter == EVFILT_WRITE ? EKQ_SLOT_WRITE : EKQ_SLOT_EXCEPT;
+
+	if (kev->ident > INT_MAX)
+		return EBADF;
+	int fd = (int)kev->ident;
+	struct ekq_fdrec *rec = fd < kq->nbyfd ? kq->byfd[fd] : NULL;
+	if (rec != NULL && !ekq_fd_valid(kq, rec)) {
+		/* The descriptor was closed: its knotes went with it. */
+		ekq_fd_drop(kq, rec);
+		rec = NULL;
+	}
+	if (rec == NULL) {
+		if (fcntl(fd, F_GETFD) == -1)
+			return EBADF;
+		if (!(kev->flags & EV_ADD))
+			return ENOENT;
+		int err = rec_create(kq, fd, &rec);
+		if (err != 0)
+			return err;
+	}
+
+	struct ekq_knote *kn = &rec->kn[slot];
+	if (!(kn->status & EKQ_KN_PRESENT)) {
+		if (!(kev->flags & EV_ADD)) {
+			return ENOENT;
+		}
+		int err = add_knote(kq, rec, slot, kev);
+		if (err != 0 && rec_empty(rec))
+			rec_free(kq, rec);
+		return err;
+	}
+
+	if (kev->flags & EV_DELETE) {
+		remove_knote(kq, rec, slot);
+		return 0;
+	}
+	/*
+	 * A change to an existing knote: the new udata and filter arguments
+	 * take effect, the flags it was added with stay, and the filter is
+	 * run again (a forced re-registration).
+	 */
+	kn->udata = kev->udata;
+	if (kev->flags & EV_ADD) {
+		kn->sfflags = kev->fflags;
+		kn->sdata = kev->data;
+	}
+	if (kev->flags & EV_DISABLE) {
+		kn->status |= EKQ_KN_DISABLED;
+		if (kn->status & EKQ_KN_QUEUED)
+			ekq_pending_remove(kq, kn);
+	}
+	if (kev->flags & EV_ENABLE)
+		kn->status &= (uint8_t)~EKQ_KN_DISABLED;
+	return loc_sync(kq, rec, rec->loc[slot], true);
+}
+
+bool
+ekq_fd_delivered(struct ekq_kq *kq, struct ekq_fdrec *rec, unsigned slot)
+{
+	struct ekq_knote *kn = &rec->kn[slot];
+	if (kn->flags & EV_ONESHOT) {
+		bool last = true;
+		for (unsigned s = 0; s < EKQ_NSLOTS; s++)
+			if (s != slot && (rec->kn[s].status & EKQ_KN_PRESENT))
+				last = false;
+		remove_knote(kq, rec, slot);
+		return last;
+	}
+	if (kn->flags & EV_DISPATCH) {
+		kn->status |= EKQ_KN_DISABLED;
+		if (kn->status & EKQ_KN_QUEUED)
+			ekq_pending_remove(kq, kn);
+		(void)loc_sync(kq, rec, rec->loc[slot], false);
+	}
+	return false;
+}
+
+void
+ekq_fd_free_all(struct ekq_kq *kq)
+{
+	for (int fd = 0; fd < kq->nbyfd; fd++)
+		free(kq->byfd[fd]);
+	free(kq->byfd);
+	kq->byfd = NULL;
+	kq->nbyfd = 0;
+	kq->nrecs = 0;
+}
