@@ -199,6 +199,8 @@ EKQ_HIDDEN int ekq_probe_kind(int fd, uint8_t *kind, dev_t *dev, ino_t *ino);
 EKQ_HIDDEN bool ekq_probe_filter(struct ekq_fdrec *rec, unsigned slot,
     uint32_t revents, struct ekq_eval *ev);
 EKQ_HIDDEN uint32_t ekq_slot_events(const struct ekq_fdrec *rec, unsigned slot);
+/* A pipe or FIFO write end whose readers are all gone. */
+EKQ_HIDDEN bool ekq_pipe_widowed(int fd);
 
 /* kq_user.c */
 EKQ_HIDDEN int ekq_user_change(struct ekq_kq *kq, struct kevent *kev);

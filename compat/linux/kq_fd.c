@@ -324,6 +324,9 @@ add_knote(struct ekq_kq *kq, struct ekq_fdrec *rec, unsigned slot,
 	int err = slot_allowed(rec, slot);
 	if (err != 0)
 		return err;
+	if (rec->kind == EKQ_KIND_PIPE && slot == EKQ_SLOT_WRITE &&
+	    ekq_pipe_widowed(rec->fd))
+		return EPIPE; /* pipe_kqfilter(): the reader is gone */
 	memset(kn, 0, sizeof *kn);
 	kn->slot = (uint8_t)slot;
 	kn->status = EKQ_KN_PRESENT;
@@ -394,15 +397,13 @@ ekq_fd_change(struct ekq_kq *kq, struct kevent *kev)
 		return 0;
 	}
 	/*
-	 * A change to an existing knote: the new udata and filter arguments
-	 * take effect, the flags it was added with stay, and the filter is
-	 * run again (a forced re-registration).
+	 * Any change to an existing knote (EV_ADD, EV_ENABLE, EV_DISABLE)
+	 * replaces its udata and filter arguments; the flags it was added with
+	 * stay; and the filter runs again (a forced re-registration).
 	 */
 	kn->udata = kev->udata;
-	if (kev->flags & EV_ADD) {
-		kn->sfflags = kev->fflags;
-		kn->sdata = kev->data;
-	}
+	kn->sfflags = kev->fflags;
+	kn->sdata = kev->data;
 	if (kev->flags & EV_DISABLE) {
 		kn->status |= EKQ_KN_DISABLED;
 		if (kn->status & EKQ_KN_QUEUED)

@@ -383,6 +383,8 @@ scan(struct ekq_kq *kq, struct kevent *out, int nevents,
 static int
 apply(struct ekq_kq *kq, struct kevent *kev)
 {
+	if ((kev->flags & (EV_ENABLE | EV_DISABLE)) == (EV_ENABLE | EV_DISABLE))
+		return EINVAL;
 	switch (kev->filter) {
 	case EVFILT_READ:
 	case EVFILT_WRITE:
@@ -402,11 +404,13 @@ kevent(int kqfd, const struct kevent *changelist, int nchanges,
 	struct ekq_kq *kq = ekq_kq_acquire(kqfd);
 	if (kq == NULL)
 		return -1;
-	if (nchanges < 0 || nevents < 0 ||
-	    (nchanges > 0 && changelist == NULL) ||
+	/* kqueue_kevent() loops while nchanges > 0: a negative count is 0. */
+	if (nchanges < 0)
+		nchanges = 0;
+	if (nevents < 0 || (nchanges > 0 && changelist == NULL) ||
 	    (nevents > 0 && eventlist == NULL)) {
 		ekq_kq_release(kq);
-		errno = nchanges < 0 || nevents < 0 ? EINVAL : EFAULT;
+		errno = nevents < 0 ? EINVAL : EFAULT;
 		return -1;
 	}
 

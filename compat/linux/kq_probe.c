@@ -342,9 +342,13 @@ sock_except(struct ekq_fdrec *rec, const struct ekq_knote *kn,
 	return false;
 }
 
+/*
+ * Pipes and FIFOs ignore NOTE_LOWAT (filt_piperead, filt_pipewrite).  A
+ * FIFO reader sees EOF only once a writer has come and gone since it
+ * opened; Linux's EPOLLHUP follows the same rule (pipe_poll's w_counter).
+ */
 static bool
-pipe_read(struct ekq_fdrec *rec, const struct ekq_knote *kn, uint32_t revents,
-    struct ekq_eval *ev)
+pipe_read(struct ekq_fdrec *rec, uint32_t revents, struct ekq_eval *ev)
 {
 	ev->data = bytes_readable(rec->fd, NULL);
 	/* No writer left (Linux: EPOLLHUP on the read side). */
@@ -352,14 +356,14 @@ pipe_read(struct ekq_fdrec *rec, const struct ekq_knote *kn, uint32_t revents,
 		ev->flags = EV_EOF;
 		return true;
 	}
-	if (!(revents & EPOLLIN))
-		return false;
-	return (kn->sfflags & NOTE_LOWAT) ? ev->data >= kn->sdata : ev->data > 0;
+	return (revents & EPOLLIN) && ev->data > 0;
 }
 
+/* FreeBSD's PIPE_BUF: a pipe is writable once this much space is free. */
+#define EKQ_BSD_PIPE_BUF 512
+
 static bool
-pipe_write(struct ekq_fdrec *rec, const struct ekq_knote *kn, uint32_t revents,
-    struct ekq_eval *ev)
+pipe_write(struct ekq_fdrec *rec, uint32_t revents, struct ekq_eval *ev)
 {
 	/* No reader left (Linux: EPOLLERR on the write side). */
 	if (revents & EPOLLERR) {
@@ -372,7 +376,14 @@ pipe_write(struct ekq_fdrec *rec, const struct ekq_knote *kn, uint32_t revents,
 	int size = fcntl(rec->fd, F_GETPIPE_SZ);
 	int64_t used = bytes_readable(rec->fd, NULL);
 	ev->data = size > used ? size - used : 0;
-	return lowat_met(kn, ev->data);
+	return ev->data >= EKQ_BSD_PIPE_BUF;
+}
+
+bool
+ekq_pipe_widowed(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLOUT, .revents = 0 };
+	return poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLERR);
 }
 
 static bool
@@ -424,8 +435,8 @@ ekq_probe_filter(struct ekq_fdrec *rec, unsigned slot, uint32_t revents,
 		return sock_except(rec, kn, revents, ev);
 	case EKQ_KIND_PIPE:
 		if (slot == EKQ_SLOT_READ)
-			return pipe_read(rec, kn, revents, ev);
-		return pipe_write(rec, kn, revents, ev);
+			return pipe_read(rec, revents, ev);
+		return pipe_write(rec, revents, ev);
 	case EKQ_KIND_TTY:
 		if (slot == EKQ_SLOT_READ)
 			return tty_read(rec, kn, revents, ev);

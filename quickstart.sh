@@ -1,0 +1,49 @@
+#!/bin/sh
+# epollkq quick start: install what is missing, configure, build, and run
+# the main job.  Debian/Ubuntu (apt), macOS (Homebrew) and FreeBSD (pkg).
+set -eu
+cd "$(dirname "$0")"
+
+have() { command -v "$1" >/dev/null 2>&1; }
+
+as_root() {
+	if [ "$(id -u)" -eq 0 ]; then "$@"; elif have sudo; then sudo "$@"; else
+		echo "quickstart: need root to run: $*" >&2; exit 1; fi
+}
+
+deps_missing() {
+	for tool in autoconf automake libtoolize pkg-config make cc; do
+		have "$tool" || return 0
+	done
+	have glibtoolize || have libtoolize || return 0
+	pkg-config --exists check || return 0
+	return 1
+}
+
+if deps_missing; then
+	echo "quickstart: installing build dependencies"
+	if have apt-get; then
+		as_root apt-get update -qq
+		as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		    autoconf automake libtool pkg-config check make gcc
+	elif have brew; then
+		brew install autoconf automake libtool pkg-config check
+	elif have pkg; then
+		as_root pkg install -y autoconf automake libtool pkgconf check gmake
+	else
+		echo "quickstart: install autoconf, automake, libtool, pkg-config and check" >&2
+		exit 1
+	fi
+fi
+
+MAKE=make
+have gmake && MAKE=gmake
+jobs=$( (getconf _NPROCESSORS_ONLN || sysctl -n hw.ncpu || echo 2) 2>/dev/null)
+
+autoreconf -fi
+# CI builds treat warnings as errors.
+./configure ${CI:+--enable-werror} ${EPOLLKQ_CONFIGURE_FLAGS:-}
+$MAKE -j"$jobs"
+
+echo "quickstart: running the demo"
+./examples/kqueue-demo
