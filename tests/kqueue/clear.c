@@ -1,0 +1,132 @@
+/*
+ * EV_CLEAR: the knote fires once per change of state and then stays quiet
+ * until the next one (FreeBSD kqueue_scan dequeues it and zeroes data and
+ * fflags; the next knote() activation queues it again).
+ */
+#include "config.h"
+
+#include "kq_util.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+START_TEST(clear_read_fires_once_per_arrival)
+{
+	int kq = kqt_new(), p[2];
+	ekq_make_pipe(p);
+	kqt_add(kq, p[0], EVFILT_READ, EV_CLEAR);
+	ekq_write_all(p[1], "a", 1);
+	kqt_expect_one(kq, (uintptr_t)p[0], EVFILT_READ);
+	kqt_expect_none(kq);
+	ekq_write_all(p[1], "b", 1);
+	kqt_expect_one(kq, (uintptr_t)p[0], EVFILT_READ);
+	kqt_expect_none(kq);
+}
+END_TEST
+
+START_TEST(clear_read_reports_all_unread_bytes_on_the_next_arrival)
+{
+	int kq = kqt_new(), p[2];
+	ekq_make_pipe(p);
+	kqt_add(kq, p[0], EVFILT_READ, EV_CLEAR);
+	ekq_write_all(p[1], "abc", 3);
+	struct kevent ev = kqt_expect_one(kq, (uintptr_t)p[0], EVFILT_READ);
+	ck_assert_int_eq(ev.data, 3);
+	ekq_write_all(p[1], "de", 2);
+	ev = kqt_expect_one(kq, (uintptr_t)p[0], EVFILT_READ);
+	ck_assert_int_eq(ev.data, 5);
+}
+END_TEST
+
+START_TEST(clear_read_fires_for_data_pending_at_registration)
+{
+	int kq = kqt_new(), p[2];
+	ekq_make_pipe(p);
+	ekq_write_all(p[1], "early", 5);
+	kqt_add(kq, p[0], EVFILT_READ, EV_CLEAR);
+	struct kevent ev = kqt_expect_one(kq, (uintptr_t)p[0], EVFILT_READ);
+	ck_assert_int_eq(ev.data, 5);
+	kqt_expect_none(kq);
+}
+END_TEST
+
+START_TEST(clear_read_reports_eof_after_a_data_event)
+{
+	int kq = kqt_new(), p[2];
+	ekq_make_pipe(p);
+	kqt_add(kq, p[0], EVFILT_READ, EV_CLEAR);
+	ekq_write_all(p[1], "a", 1);
+	kqt_expect_one(kq, (uintptr_t)p[0], EVFILT_READ);
+	close(p[1]);
+	struct kevent ev = kqt_expect_one(kq, (uintptr_t)p[0], EVFILT_READ);
+	ck_assert(ev.flags & EV_EOF);
+}
+END_TEST
+
+START_TEST(clear_write_fires_once_while_nothing_changes)
+{
+	int kq = kqt_new(), p[2];
+	ekq_make_pipe(p);
+	kqt_add(kq, p[1], EVFILT_WRITE, EV_CLEAR);
+	kqt_expect_one(kq, (uintptr_t)p[1], EVFILT_WRITE);
+	kqt_expect_none(kq);
+}
+END_TEST
+
+START_TEST(clear_write_fires_again_after_each_drain)
+{
+	int kq = kqt_new(), p[2];
+	ekq_make_pipe(p);
+	kqt_add(kq, p[1], EVFILT_WRITE, EV_CLEAR);
+	kqt_expect_one(kq, (uintptr_t)p[1], EVFILT_WRITE);
+	for (int round = 0; round < 2; round++) {
+		ekq_fill(p[1]);
+		kqt_expect_none(kq);
+		ekq_drain(p[0]);
+		kqt_expect_one(kq, (uintptr_t)p[1], EVFILT_WRITE);
+	}
+}
+END_TEST
+
+START_TEST(clear_socket_read_fires_once_per_arrival)
+{
+	int kq = kqt_new(), sv[2];
+	ekq_make_socketpair(SOCK_STREAM, sv);
+	kqt_add(kq, sv[0], EVFILT_READ, EV_CLEAR);
+	for (int i = 0; i < 3; i++) {
+		ekq_write_all(sv[1], "m", 1);
+		struct kevent ev = kqt_expect_one(kq, (uintptr_t)sv[0],
+		    EVFILT_READ);
+		ck_assert_int_eq(ev.data, i + 1);
+		kqt_expect_none(kq);
+	}
+}
+END_TEST
+
+START_TEST(clear_flag_is_echoed_in_returned_events)
+{
+	int kq = kqt_new(), p[2];
+	ekq_make_pipe(p);
+	ekq_write_all(p[1], "a", 1);
+	kqt_add(kq, p[0], EVFILT_READ, EV_CLEAR);
+	struct kevent ev = kqt_expect_one(kq, (uintptr_t)p[0], EVFILT_READ);
+	ck_assert(ev.flags & EV_CLEAR);
+}
+END_TEST
+
+Suite *
+kq_clear_suite(void)
+{
+	Suite *s = suite_create("clear");
+	TCase *tc = tcase_create("clear");
+	tcase_add_test(tc, clear_read_fires_once_per_arrival);
+	tcase_add_test(tc, clear_read_reports_all_unread_bytes_on_the_next_arrival);
+	tcase_add_test(tc, clear_read_fires_for_data_pending_at_registration);
+	tcase_add_test(tc, clear_read_reports_eof_after_a_data_event);
+	tcase_add_test(tc, clear_write_fires_once_while_nothing_changes);
+	tcase_add_test(tc, clear_write_fires_again_after_each_drain);
+	tcase_add_test(tc, clear_socket_read_fires_once_per_arrival);
+	tcase_add_test(tc, clear_flag_is_echoed_in_returned_events);
+	suite_add_tcase(s, tc);
+	return s;
+}
