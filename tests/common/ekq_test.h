@@ -72,4 +72,10 @@ long long ekq_now_ms(void);
  */
 int ekq_run_suites(Suite *(*const ctors[])(void));
 
+/*
+ * Number of open descriptors below `limit`, probed one by one with fcntl()
+ * (works where /dev/fd lists only 0-2, as on FreeBSD without fdescfs).
+ */
+int ekq_count_fds_below(int limit);
+
 #endif

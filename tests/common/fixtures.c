@@ -369,3 +369,13 @@ ekq_now_ms(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
+
+int
+ekq_count_fds_below(int limit)
+{
+	int n = 0;
+	for (int fd = 0; fd < limit; fd++)
+		if (fcntl(fd, F_GETFD) != -1)
+			n++;
+	return n;
+}
