@@ -130,3 +130,21 @@ kqt_wait_data(int kq, uintptr_t ident, short filter, int64_t min_data)
 	    (long long)last.data, (long long)min_data);
 	return last;
 }
+
+struct kevent
+kqt_wait_eof(int kq, uintptr_t ident, short filter)
+{
+	long long deadline = ekq_now_ms() + KQT_WAIT_MS;
+	while (ekq_now_ms() < deadline) {
+		struct kevent evs[8];
+		int n = kqt_wait(kq, evs, 8, 50);
+		int i = find_event(evs, n, ident, filter);
+		if (i >= 0 && (evs[i].flags & EV_EOF))
+			return evs[i];
+	}
+	ck_abort_msg("ident %lu filter %d: no EV_EOF", (unsigned long)ident,
+	    filter);
+	struct kevent none;
+	memset(&none, 0, sizeof none);
+	return none;
+}

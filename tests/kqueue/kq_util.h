@@ -57,6 +57,12 @@ struct kevent kqt_expect_one(int kq, uintptr_t ident, short filter);
 struct kevent kqt_wait_data(int kq, uintptr_t ident, short filter,
     int64_t min_data);
 
+/*
+ * Poll until an event for (ident, filter) carries EV_EOF, or fail after
+ * KQT_WAIT_MS; for knotes that may fire before the EOF arrives.
+ */
+struct kevent kqt_wait_eof(int kq, uintptr_t ident, short filter);
+
 /* A timespec of ms milliseconds. */
 struct timespec kqt_ms(long ms);
 
