@@ -192,6 +192,38 @@ START_TEST(system_flags_in_a_change_are_ignored)
 }
 END_TEST
 
+START_TEST(the_same_array_may_serve_as_changelist_and_eventlist)
+{
+	int kq = kqt_new(), p[2];
+	readable_pipe(p);
+	struct kevent kev[2];
+	EV_SET(&kev[0], (uintptr_t)p[0], EVFILT_READ, EV_ADD, 0, 0, &udata_a);
+	EV_SET(&kev[1], (uintptr_t)p[1], EVFILT_WRITE, EV_ADD, 0, 0, &udata_b);
+	ck_assert_int_eq(kevent(kq, kev, 2, kev, 2, NULL), 2);
+	for (int i = 0; i < 2; i++) {
+		ck_assert_uint_eq(kev[i].flags & EV_ERROR, 0);
+		ck_assert_ptr_eq(kev[i].udata,
+		    kev[i].filter == EVFILT_READ ? &udata_a : &udata_b);
+	}
+}
+END_TEST
+
+/* More changes than FreeBSD copies in at once (KQ_NEVENTS is 8). */
+START_TEST(a_long_changelist_is_applied_in_full)
+{
+	enum { N = 40 };
+	int kq = kqt_new();
+	struct kevent ch[N], ev[N];
+	for (int i = 0; i < N; i++) {
+		int p[2];
+		readable_pipe(p);
+		EV_SET(&ch[i], (uintptr_t)p[0], EVFILT_READ, EV_ADD, 0, 0, NULL);
+	}
+	ck_assert_int_eq(kevent(kq, ch, N, NULL, 0, NULL), 0);
+	ck_assert_int_eq(kqt_wait(kq, ev, N, KQT_WAIT_MS), N);
+}
+END_TEST
+
 Suite *
 kq_changelist_suite(void)
 {
@@ -211,6 +243,8 @@ kq_changelist_suite(void)
 	tcase_add_test(tc, second_error_without_room_fails_the_call);
 	tcase_add_test(tc, nevents_zero_returns_at_once_after_applying_changes);
 	tcase_add_test(tc, system_flags_in_a_change_are_ignored);
+	tcase_add_test(tc, the_same_array_may_serve_as_changelist_and_eventlist);
+	tcase_add_test(tc, a_long_changelist_is_applied_in_full);
 	suite_add_tcase(s, tc);
 	return s;
 }

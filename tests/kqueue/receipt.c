@@ -86,6 +86,22 @@ START_TEST(receipt_change_is_applied)
 }
 END_TEST
 
+/* kqueue(2): a receipt with no room left stops the rest of the changes. */
+START_TEST(receipt_without_room_stops_the_later_changes)
+{
+	int kq = kqt_new(), p[2], q[2];
+	ekq_make_pipe(p);
+	ekq_make_pipe(q);
+	struct kevent ch[2];
+	EV_SET(&ch[0], (uintptr_t)p[0], EVFILT_READ, EV_ADD | EV_RECEIPT, 0, 0,
+	    NULL);
+	EV_SET(&ch[1], (uintptr_t)q[0], EVFILT_READ, EV_ADD, 0, 0, NULL);
+	ck_assert_int_eq(kevent(kq, ch, 2, NULL, 0, NULL), 0);
+	ck_assert_int_eq(kqt_change_errno(kq, (uintptr_t)q[0], EVFILT_READ,
+	    EV_DELETE), ENOENT);
+}
+END_TEST
+
 #endif
 
 Suite *
@@ -99,6 +115,7 @@ kq_receipt_suite(void)
 	tcase_add_test(tc, receipt_does_not_collect_pending_events);
 	tcase_add_test(tc, receipt_returns_one_entry_per_change);
 	tcase_add_test(tc, receipt_change_is_applied);
+	tcase_add_test(tc, receipt_without_room_stops_the_later_changes);
 	suite_add_tcase(s, tc);
 #endif
 	return s;

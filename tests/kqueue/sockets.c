@@ -147,6 +147,21 @@ START_TEST(unix_dgram_write_is_ready)
 }
 END_TEST
 
+/* filt_soread: NOTE_LOWAT in fflags, the low-water mark in data. */
+START_TEST(socket_read_with_note_lowat_waits_for_that_many_bytes)
+{
+	int kq = kqt_new(), sv[2];
+	ekq_make_socketpair(SOCK_STREAM, sv);
+	kqt_change(kq, (uintptr_t)sv[0], EVFILT_READ, EV_ADD, NOTE_LOWAT, 5,
+	    NULL);
+	ekq_write_all(sv[1], "abc", 3);
+	kqt_expect_none(kq);
+	ekq_write_all(sv[1], "de", 2);
+	struct kevent ev = kqt_expect_one(kq, (uintptr_t)sv[0], EVFILT_READ);
+	ck_assert_int_eq(ev.data, 5);
+}
+END_TEST
+
 Suite *
 kq_sockets_suite(void)
 {
@@ -164,6 +179,7 @@ kq_sockets_suite(void)
 	tcase_add_test(tc, unix_dgram_read_reports_the_datagram_size);
 	tcase_add_test(tc, unix_dgram_read_stops_after_the_datagram_is_received);
 	tcase_add_test(tc, unix_dgram_write_is_ready);
+	tcase_add_test(tc, socket_read_with_note_lowat_waits_for_that_many_bytes);
 	suite_add_tcase(s, tc);
 	return s;
 }
