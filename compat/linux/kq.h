@@ -114,6 +114,8 @@ struct ekq_fdrec {
 	uint8_t locreg;         /* bit per location: registered in the kernel */
 	bool send_shut;         /* sockets: the send side is known shut down */
 	uint32_t locev[EKQ_NLOCS]; /* events registered at each location */
+	uint32_t scan_id;       /* the last scan that delivered from it */
+	uint8_t scan_slots;     /* the slots that scan delivered */
 	int sndbuf;             /* sockets: SO_SNDBUF when registered */
 	dev_t dev;              /* identity, for hosts without kcmp */
 	ino_t ino;
@@ -134,10 +136,11 @@ struct ekq_kq {
 	uint32_t id;            /* names this kqueue in the marker's data */
 	unsigned refs;          /* table entries + kevent() calls in flight */
 	bool dead;              /* no longer in the table */
-	bool forklocked;        /* locked by the fork prepare handler */
-	struct ekq_kq *fork_next;
+	pid_t owner;            /* the F_SETOWN tag of its epoll */
+	struct ekq_kq *orphan_next; /* abandoned in a fork child */
 	uint32_t next_gen;
-	bool marker_armed;      /* the marker is EPOLLIN in epfd */
+	uint32_t next_scan;     /* scan ids, for "once per scan" */
+	bool marker_armed;      /* the marker is registered in epfd */
 
 	struct ekq_fdrec **byfd;/* descriptor number -> record */
 	int nbyfd;
@@ -167,7 +170,6 @@ ekq_data_pack(int fd, uint32_t gen, unsigned loc)
 #define EKQ_DATA_LOC(d)   ((unsigned)((d) & 3))
 
 /* kq_instance.c */
-EKQ_HIDDEN int ekq_marker_fd(void);
 EKQ_HIDDEN struct ekq_kq *ekq_kq_acquire(int kqfd);
 EKQ_HIDDEN void ekq_kq_release(struct ekq_kq *kq);
 EKQ_HIDDEN int ekq_kq_side(struct ekq_kq *kq, unsigned slot);
@@ -213,6 +215,8 @@ EKQ_HIDDEN bool ekq_user_deliver(struct ekq_kq *kq, struct ekq_uknote *u,
 #define EKQ_SLOT_USER 0xff
 
 /* kq_kevent.c: the pending list */
+/* Events pending on kqueue `kqfd` (for EVFILT_READ on it), -1 if not ours. */
+EKQ_HIDDEN int64_t ekq_kq_count_pending(int kqfd);
 EKQ_HIDDEN void ekq_pending_add(struct ekq_kq *kq, struct ekq_knote *kn);
 EKQ_HIDDEN void ekq_pending_remove(struct ekq_kq *kq, struct ekq_knote *kn);
 

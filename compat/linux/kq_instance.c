@@ -2,17 +2,21 @@
  * kqueue() and the table that maps a kqueue descriptor to its state.
  *
  * Linux gives no notice when a descriptor is closed, so the table can hold
- * entries whose number has since been closed or reused.  Each kevent()
- * therefore checks that its descriptor is still one of our epolls: every
- * kqueue's epoll holds a registration of the process-wide marker eventfd,
- * and EPOLL_CTL_ADD of the marker fails with EEXIST exactly there.  The
- * marker's registration data names the kqueue, which lets a descriptor that
- * we never handed out (a dup() of a kqueue) be matched to its state through
- * /proc/self/fdinfo.
+ * entries whose number has since been closed or reused.  Each kqueue's
+ * epoll therefore carries a tag: its owner (F_SETOWN) is the creating
+ * process, which no other epoll or file in the process has unless someone
+ * sets it; kevent() checks the tag before it trusts a table entry.  A
+ * descriptor that carries the tag but is not in the table (a dup() of a
+ * kqueue) is matched to its state with kcmp(KCMP_FILE).
  *
- * The marker's counter is always 1, so while a kqueue has events pending in
- * user space (EVFILT_USER triggers, deferred EV_CLEAR events) its
- * registration asks for EPOLLIN and the kqueue descriptor polls readable.
+ * While a kqueue has events pending in user space (EVFILT_USER triggers,
+ * deferred EV_CLEAR events), a process-wide "marker" eventfd whose counter
+ * is always 1 is registered in its epoll, so that the kqueue descriptor
+ * polls readable.  The marker exists only while some kqueue needs it, so a
+ * process whose kqueues are all closed holds no descriptor of ours.
+ *
+ * Locks: ekq_table_lock and ekq_marker_lock are leaves; a kqueue's lock may
+ * be held when either is taken, never the reverse.
  */
 #include "config.h"
 
@@ -20,31 +24,45 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+#ifdef HAVE_LINUX_KCMP_H
+#include <linux/kcmp.h>
+#endif
 
-static pthread_mutex_t ekq_global_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t ekq_table_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t ekq_marker_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t ekq_atfork_once = PTHREAD_ONCE_INIT;
 static int ekq_marker = -1;
+static unsigned ekq_marker_users;  /* kqueues with the marker registered */
 static struct ekq_kq **ekq_table;  /* descriptor number -> kqueue */
 static int ekq_ntable;
 static uint32_t ekq_next_id = 1;
-static size_t ekq_nlive;           /* kqueues in the table */
-static size_t ekq_sweep_at = 64;   /* sweep stale entries past this many */
+static size_t ekq_nlive;           /* entries in the table */
+static size_t ekq_sweep_at = 64;   /* check every entry past this many */
+static int ekq_sweep_next;         /* round-robin cursor */
 
-int
-ekq_marker_fd(void)
+static void
+marker_drop_locked(void)
 {
-	return ekq_marker;
+	if (--ekq_marker_users == 0) {
+		close(ekq_marker);
+		ekq_marker = -1;
+	}
 }
 
 static void
 kq_free(struct ekq_kq *kq)
 {
+	if (kq->marker_armed) {
+		/* Its epoll is gone with the kqueue, or goes now. */
+		pthread_mutex_lock(&ekq_marker_lock);
+		marker_drop_locked();
+		pthread_mutex_unlock(&ekq_marker_lock);
+	}
 	ekq_fd_free_all(kq);
 	ekq_user_free_all(kq);
 	for (unsigned i = 0; i < EKQ_NLOCS; i++)
@@ -54,7 +72,7 @@ kq_free(struct ekq_kq *kq)
 	free(kq);
 }
 
-/* Drop one reference; the caller holds ekq_global_lock. */
+/* Drop one reference; ekq_table_lock held. */
 static void
 kq_unref_locked(struct ekq_kq *kq)
 {
@@ -65,12 +83,11 @@ kq_unref_locked(struct ekq_kq *kq)
 void
 ekq_kq_release(struct ekq_kq *kq)
 {
-	pthread_mutex_lock(&ekq_global_lock);
+	pthread_mutex_lock(&ekq_table_lock);
 	kq_unref_locked(kq);
-	pthread_mutex_unlock(&ekq_global_lock);
+	pthread_mutex_unlock(&ekq_table_lock);
 }
 
-/* Remove table entry `fd` (which must hold kq); global lock held. */
 static void
 table_clear_locked(int fd)
 {
@@ -98,29 +115,38 @@ table_reserve_locked(int fd)
 	return 0;
 }
 
-/*
- * Is `fd` one of our kqueues?  1 yes, 0 no.  A foreign epoll that took the
- * probe is put back as it was.
- */
-static int
-is_our_epoll(int fd)
+/* Does `fd` carry the tag of a kqueue made by `owner`? */
+static bool
+tagged(int fd, pid_t owner)
 {
-	struct epoll_event ev = { .events = 0, .data.u64 = EKQ_DATA_MARKER };
-	if (epoll_ctl(fd, EPOLL_CTL_ADD, ekq_marker, &ev) == 0) {
-		epoll_ctl(fd, EPOLL_CTL_DEL, ekq_marker, NULL);
-		return 0;
-	}
-	return errno == EEXIST;
+	return fcntl(fd, F_GETOWN) == owner;
 }
 
-/* Drop entries whose descriptor is no longer one of our kqueues. */
+/* Is table entry `fd` still the kqueue it names? */
+static bool
+entry_valid(int fd)
+{
+	return tagged(fd, ekq_table[fd]->owner);
+}
+
 static void
 sweep_locked(void)
 {
 	for (int fd = 0; fd < ekq_ntable; fd++)
-		if (ekq_table[fd] != NULL && !is_our_epoll(fd))
+		if (ekq_table[fd] != NULL && !entry_valid(fd))
 			table_clear_locked(fd);
 	ekq_sweep_at = 2 * (ekq_nlive > 32 ? ekq_nlive : 32);
+}
+
+/* Check a couple of entries per kqueue(): stale state goes in time. */
+static void
+sweep_some_locked(void)
+{
+	for (int i = 0; i < 2 && ekq_ntable > 0; i++) {
+		int fd = ekq_sweep_next++ % ekq_ntable;
+		if (ekq_table[fd] != NULL && !entry_valid(fd))
+			table_clear_locked(fd);
+	}
 }
 
 static void atfork_prepare(void);
@@ -136,18 +162,6 @@ register_atfork(void)
 static int
 make_kqueue(void)
 {
-	int saved;
-
-	pthread_mutex_lock(&ekq_global_lock);
-	if (ekq_marker == -1) {
-		ekq_marker = eventfd(1, EFD_CLOEXEC | EFD_NONBLOCK);
-		if (ekq_marker == -1) {
-			pthread_mutex_unlock(&ekq_global_lock);
-			return -1;
-		}
-	}
-	pthread_mutex_unlock(&ekq_global_lock);
-
 	/*
 	 * Always close-on-exec: a BSD kqueue never reaches a child, and a
 	 * child started by posix_spawn() runs no fork handlers.
@@ -155,10 +169,15 @@ make_kqueue(void)
 	int epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (epfd == -1)
 		return -1;
-
 	struct ekq_kq *kq = calloc(1, sizeof *kq);
+	int saved = ENOMEM;
 	if (kq == NULL)
 		goto fail;
+	kq->owner = getpid();
+	if (fcntl(epfd, F_SETOWN, kq->owner) == -1) {
+		saved = errno;
+		goto fail;
+	}
 	pthread_mutex_init(&kq->lock, NULL);
 	kq->epfd = epfd;
 	for (unsigned i = 0; i < EKQ_NLOCS; i++)
@@ -167,33 +186,28 @@ make_kqueue(void)
 	kq->next_gen = 1;
 	kq->refs = 1;
 
-	pthread_mutex_lock(&ekq_global_lock);
-	kq->id = ekq_next_id++;
-	struct epoll_event ev = { .events = 0,
-		.data.u64 = EKQ_DATA_MARKER | kq->id };
-	if (epoll_ctl(epfd, EPOLL_CTL_ADD, ekq_marker, &ev) == -1 ||
-	    table_reserve_locked(epfd) == -1) {
-		saved = errno == ENOSPC ? ENOMEM : errno;
-		pthread_mutex_unlock(&ekq_global_lock);
+	pthread_mutex_lock(&ekq_table_lock);
+	if (table_reserve_locked(epfd) == -1) {
+		pthread_mutex_unlock(&ekq_table_lock);
 		pthread_mutex_destroy(&kq->lock);
-		free(kq);
-		close(epfd);
-		errno = saved;
-		return -1;
+		goto fail;
 	}
+	kq->id = ekq_next_id++;
 	/* The number was free, so whatever the table held for it is stale. */
 	if (ekq_table[epfd] != NULL)
 		table_clear_locked(epfd);
 	if (ekq_nlive >= ekq_sweep_at)
 		sweep_locked();
+	else
+		sweep_some_locked();
 	ekq_table[epfd] = kq;
 	ekq_nlive++;
-	pthread_mutex_unlock(&ekq_global_lock);
+	pthread_mutex_unlock(&ekq_table_lock);
 
 	pthread_once(&ekq_atfork_once, register_atfork);
 	return epfd;
 fail:
-	saved = errno;
+	free(kq);
 	close(epfd);
 	errno = saved;
 	return -1;
@@ -216,52 +230,37 @@ kqueue1(int flags)
 	return make_kqueue();
 }
 
-/* Find the id that the marker's registration in `fd` carries. */
-static int
-fdinfo_kq_id(int fd, uint32_t *id)
+/* Two descriptors for the same open file? */
+static bool
+same_file(int a, int b)
 {
-	char path[64], line[256];
-	snprintf(path, sizeof path, "/proc/self/fdinfo/%d", fd);
-	FILE *f = fopen(path, "re");
-	if (f == NULL)
-		return -1;
-	int found = -1;
-	while (fgets(line, sizeof line, f) != NULL) {
-		int tfd;
-		unsigned events;
-		uint64_t data;
-		if (sscanf(line, "tfd: %d events: %x data: %" SCNx64, &tfd,
-		    &events, &data) == 3 && tfd == ekq_marker &&
-		    (data & EKQ_DATA_MARKER)) {
-			*id = (uint32_t)data;
-			found = 0;
-			break;
-		}
-	}
-	fclose(f);
-	return found;
+#if defined(HAVE_LINUX_KCMP_H) && defined(SYS_kcmp)
+	pid_t pid = getpid();
+	return syscall(SYS_kcmp, pid, pid, KCMP_FILE, a, b) == 0;
+#else
+	(void)a;
+	(void)b;
+	return false;
+#endif
 }
 
 /*
- * A descriptor that is one of our epolls but not in the table: a dup() of a
- * kqueue, or the fork-rebuild's dup2().  Find its state by id.
+ * A tagged descriptor missing from the table: a dup() of a kqueue, or the
+ * fork rebuild's dup2().  Find the state of the kqueue it is a copy of.
  */
 static struct ekq_kq *
 adopt_locked(int fd)
 {
-	uint32_t id;
-	if (fdinfo_kq_id(fd, &id) == -1)
-		return NULL;
 	for (int i = 0; i < ekq_ntable; i++) {
 		struct ekq_kq *kq = ekq_table[i];
-		if (kq != NULL && kq->id == id) {
-			if (table_reserve_locked(fd) == -1)
-				return NULL;
-			kq->refs++;
-			ekq_table[fd] = kq;
-			ekq_nlive++;
-			return kq;
-		}
+		if (kq == NULL || i == fd || !entry_valid(i) || !same_file(fd, i))
+			continue;
+		if (table_reserve_locked(fd) == -1)
+			return NULL;
+		kq->refs++;
+		ekq_table[fd] = kq;
+		ekq_nlive++;
+		return kq;
 	}
 	return NULL;
 }
@@ -271,23 +270,20 @@ ekq_kq_acquire(int kqfd)
 {
 	struct ekq_kq *kq = NULL;
 
-	if (kqfd < 0 || ekq_marker == -1)
+	if (kqfd < 0)
 		goto ebadf;
-	bool ours = is_our_epoll(kqfd);
-	pthread_mutex_lock(&ekq_global_lock);
-	if (kqfd < ekq_ntable)
-		kq = ekq_table[kqfd];
-	if (!ours) {
-		if (kq != NULL)
+	pthread_mutex_lock(&ekq_table_lock);
+	if (kqfd < ekq_ntable && ekq_table[kqfd] != NULL) {
+		if (entry_valid(kqfd))
+			kq = ekq_table[kqfd];
+		else
 			table_clear_locked(kqfd);
-		pthread_mutex_unlock(&ekq_global_lock);
-		goto ebadf;
 	}
-	if (kq == NULL)
+	if (kq == NULL && tagged(kqfd, getpid()))
 		kq = adopt_locked(kqfd);
 	if (kq != NULL)
 		kq->refs++;
-	pthread_mutex_unlock(&ekq_global_lock);
+	pthread_mutex_unlock(&ekq_table_lock);
 	if (kq == NULL)
 		goto ebadf;
 	return kq;
@@ -322,70 +318,76 @@ ekq_kq_arm_marker(struct ekq_kq *kq, bool on)
 {
 	if (kq->marker_armed == on)
 		return;
-	struct epoll_event ev = { .events = on ? EPOLLIN : 0,
-		.data.u64 = EKQ_DATA_MARKER | kq->id };
-	if (epoll_ctl(kq->epfd, EPOLL_CTL_MOD, ekq_marker, &ev) == 0)
-		kq->marker_armed = on;
+	pthread_mutex_lock(&ekq_marker_lock);
+	if (on) {
+		if (ekq_marker == -1)
+			ekq_marker = eventfd(1, EFD_CLOEXEC | EFD_NONBLOCK);
+		struct epoll_event ev = { .events = EPOLLIN,
+			.data.u64 = EKQ_DATA_MARKER | kq->id };
+		if (ekq_marker != -1 &&
+		    epoll_ctl(kq->epfd, EPOLL_CTL_ADD, ekq_marker, &ev) == 0) {
+			ekq_marker_users++;
+			kq->marker_armed = true;
+		} else if (ekq_marker != -1 && ekq_marker_users == 0) {
+			close(ekq_marker);
+			ekq_marker = -1;
+		}
+	} else {
+		epoll_ctl(kq->epfd, EPOLL_CTL_DEL, ekq_marker, NULL);
+		kq->marker_armed = false;
+		marker_drop_locked();
+	}
+	pthread_mutex_unlock(&ekq_marker_lock);
 }
 
 /*
- * fork(): a BSD kqueue is not inherited.  The forking thread holds every
- * lock across fork() so that the child finds consistent tables; the child
- * then closes its copies and frees their state.  A kqueue can sit in the
- * table under several numbers: `forklocked` makes each one locked once.
+ * fork(): a BSD kqueue is not inherited.  The child closes its copies.
+ * Holding the (leaf) table lock across fork() keeps the table consistent;
+ * the states themselves may be mid-change in another thread, so the child
+ * closes descriptors but frees nothing of them.
  */
 static void
 atfork_prepare(void)
 {
-	pthread_mutex_lock(&ekq_global_lock);
-	for (int fd = 0; fd < ekq_ntable; fd++) {
-		struct ekq_kq *kq = ekq_table[fd];
-		if (kq != NULL && !kq->forklocked) {
-			pthread_mutex_lock(&kq->lock);
-			kq->forklocked = true;
-		}
-	}
+	pthread_mutex_lock(&ekq_table_lock);
+	pthread_mutex_lock(&ekq_marker_lock);
 }
 
 static void
 atfork_parent(void)
 {
-	for (int fd = 0; fd < ekq_ntable; fd++) {
-		struct ekq_kq *kq = ekq_table[fd];
-		if (kq != NULL && kq->forklocked) {
-			kq->forklocked = false;
-			pthread_mutex_unlock(&kq->lock);
-		}
-	}
-	pthread_mutex_unlock(&ekq_global_lock);
+	pthread_mutex_unlock(&ekq_marker_lock);
+	pthread_mutex_unlock(&ekq_table_lock);
 }
+
+/* States a fork child abandoned: kept reachable, never used again. */
+static struct ekq_kq *ekq_orphans;
 
 static void
 atfork_child(void)
 {
-	struct ekq_kq *doomed = NULL;
-
 	for (int fd = 0; fd < ekq_ntable; fd++) {
 		struct ekq_kq *kq = ekq_table[fd];
 		if (kq == NULL)
 			continue;
 		/* Only close what is still ours: the number may be reused. */
-		if (is_our_epoll(fd))
+		if (tagged(fd, kq->owner))
 			close(fd);
-		ekq_table[fd] = NULL;
-		if (kq->forklocked) {
-			kq->forklocked = false;
-			pthread_mutex_unlock(&kq->lock);
-			kq->fork_next = doomed;
-			doomed = kq;
+		if (!kq->dead) {
+			for (unsigned i = 0; i < EKQ_NLOCS; i++)
+				if (kq->side[i] != -1)
+					close(kq->side[i]);
+			kq->dead = true;
+			kq->orphan_next = ekq_orphans;
+			ekq_orphans = kq;
 		}
+		ekq_table[fd] = NULL;
 	}
 	ekq_nlive = 0;
-	/* References held by other threads' kevent() calls died with them. */
-	while (doomed != NULL) {
-		struct ekq_kq *kq = doomed;
-		doomed = kq->fork_next;
-		kq_free(kq);
-	}
-	pthread_mutex_unlock(&ekq_global_lock);
+	if (ekq_marker != -1)
+		close(ekq_marker);
+	ekq_marker = -1;
+	ekq_marker_users = 0;
+	pthread_mutex_unlock(&ekq_marker_lock);
+	pthread_mutex_unlock(&ekq_table_lock);
 }

@@ -30,6 +30,7 @@ struct rearm {
 	uint64_t data;          /* fd, generation and location */
 };
 struct scan_ctx {
+	uint32_t id;            /* this scan; see ekq_fdrec.scan_id */
 	struct rearm local[EKQ_HARVEST];
 	struct rearm *list;
 	size_t n, cap;
@@ -124,6 +125,7 @@ static int
 process_fd(struct ekq_kq *kq, struct scan_ctx *ctx, struct ekq_fdrec *rec,
     unsigned loc, uint32_t revents, struct kevent *out, int room)
 {
+	bool prefetch = out == NULL; /* queue everything, deliver nothing */
 	if (!ekq_fd_valid(kq, rec)) {
 		/* Closed (or closed and reused): its knotes are gone. */
 		ekq_fd_drop(kq, rec);
@@ -142,16 +144,24 @@ process_fd(struct ekq_kq *kq, struct scan_ctx *ctx, struct ekq_fdrec *rec,
 		struct ekq_eval ev;
 		if (!ekq_probe_filter(rec, slot, revents, &ev))
 			continue;
-		if (n == room) {
-			/* No room: a level knote stays queued in the kernel,
-			 * an edge is kept here until the next call. */
-			if (knote_level(kn))
+		bool again = rec->scan_id == ctx->id &&
+		    (rec->scan_slots & (1u << slot));
+		if (n == room || again) {
+			/* No room, or already returned by this scan (FreeBSD
+			 * returns a knote once per call): a level knote stays
+			 * queued in the kernel, an edge waits here. */
+			if (knote_level(kn) && !prefetch)
 				rearm = true;
 			else
 				ekq_pending_add(kq, kn);
 			continue;
 		}
 		fill(&out[n++], rec, slot, &ev);
+		if (rec->scan_id != ctx->id) {
+			rec->scan_id = ctx->id;
+			rec->scan_slots = 0;
+		}
+		rec->scan_slots |= (uint8_t)(1u << slot);
 		if (knote_level(kn))
 			rearm = true;
 		else if (ekq_fd_delivered(kq, rec, slot))
@@ -164,7 +174,8 @@ process_fd(struct ekq_kq *kq, struct scan_ctx *ctx, struct ekq_fdrec *rec,
 
 /* A pending descriptor knote: check it again now, as kqueue_scan() does. */
 static int
-process_pending_fd(struct ekq_kq *kq, struct ekq_knote *kn, struct kevent *out)
+process_pending_fd(struct ekq_kq *kq, struct scan_ctx *ctx,
+    struct ekq_knote *kn, struct kevent *out)
 {
 	struct ekq_fdrec *rec = ekq_fd_of(kn);
 	unsigned slot = kn->slot;
@@ -181,12 +192,21 @@ process_pending_fd(struct ekq_kq *kq, struct ekq_knote *kn, struct kevent *out)
 	if (!ekq_probe_filter(rec, slot, (uint32_t)pfd.revents, &ev))
 		return 0;
 	fill(out, rec, slot, &ev);
-	ekq_fd_delivered(kq, rec, slot);
+	if (rec->scan_id != ctx->id) {
+		rec->scan_id = ctx->id;
+		rec->scan_slots = 0;
+	}
+	rec->scan_slots |= (uint8_t)(1u << slot);
+	if (knote_level(kn))
+		defer_rearm(ctx, rec, rec->loc[slot]);
+	else
+		ekq_fd_delivered(kq, rec, slot);
 	return 1;
 }
 
 static int
-scan_pending(struct ekq_kq *kq, struct kevent *out, int room)
+scan_pending(struct ekq_kq *kq, struct scan_ctx *ctx, struct kevent *out,
+    int room)
 {
 	int n = 0;
 	/* Each knote is looked at once per scan: level EVFILT_USER knotes go
@@ -204,7 +224,7 @@ scan_pending(struct ekq_kq *kq, struct kevent *out, int room)
 			if (ekq_user_deliver(kq, u, &out[n]))
 				n++;
 		} else {
-			n += process_pending_fd(kq, kn, &out[n]);
+			n += process_pending_fd(kq, ctx, kn, &out[n]);
 		}
 	}
 	return n;
@@ -282,6 +302,66 @@ harvest(struct ekq_kq *kq, struct scan_ctx *ctx, int epfd, int timeout_ms,
 	return n;
 }
 
+/*
+ * Move whatever the kernel has ready for `epfd` (the main epoll or a side
+ * one) onto the pending list, without delivering.
+ */
+static void
+prefetch(struct ekq_kq *kq, struct scan_ctx *ctx, int epfd)
+{
+	struct epoll_event evs[EKQ_HARVEST];
+	int got;
+	do {
+		got = epoll_wait(epfd, evs, EKQ_HARVEST, 0);
+		for (int i = 0; i < got; i++) {
+			uint64_t data = evs[i].data.u64;
+			if (data & EKQ_DATA_MARKER)
+				continue;
+			if (data & EKQ_DATA_SIDE) {
+				unsigned loc = (unsigned)(data & 3);
+				if (loc < EKQ_NLOCS && kq->side[loc] != -1)
+					prefetch(kq, ctx, kq->side[loc]);
+				continue;
+			}
+			struct ekq_fdrec *rec = ekq_fd_lookup(kq, data);
+			unsigned loc = EKQ_DATA_LOC(data);
+			if (rec != NULL && (rec->locreg & (1u << loc)) &&
+			    ekq_loc_epfd(kq, loc) == epfd)
+				process_fd(kq, ctx, rec, loc, evs[i].events, NULL, 0);
+		}
+	} while (got == EKQ_HARVEST);
+}
+
+/*
+ * filt_kqueue(): another kqueue asks how many events this one has.  The
+ * kernel's ready list cannot be counted without taking it, so it is moved
+ * to the pending list, where the next kevent() finds it as it would have.
+ */
+int64_t
+ekq_kq_count_pending(int kqfd)
+{
+	struct ekq_kq *kq = ekq_kq_acquire(kqfd);
+	if (kq == NULL)
+		return -1;
+	pthread_mutex_lock(&kq->lock);
+	struct scan_ctx ctx = { .id = ++kq->next_scan, .list = NULL, .n = 0,
+		.cap = EKQ_HARVEST };
+	ctx.list = ctx.local;
+	prefetch(kq, &ctx, kq->epfd);
+	rearm_all(kq, &ctx);
+	int64_t count = 0;
+	for (struct ekq_qlink *q = kq->pending.next; q != &kq->pending;
+	    q = q->next) {
+		struct ekq_knote *kn = (struct ekq_knote *)q;
+		if (kn->slot != EKQ_SLOT_USER || ekq_user_of(kn)->triggered)
+			count++;
+	}
+	ekq_kq_arm_marker(kq, count > 0 || !pending_empty(kq));
+	pthread_mutex_unlock(&kq->lock);
+	ekq_kq_release(kq);
+	return count;
+}
+
 static bool
 timeout_valid(const struct timespec *ts)
 {
@@ -335,11 +415,15 @@ scan(struct ekq_kq *kq, struct kevent *out, int nevents,
 			deadline.tv_sec++;
 		}
 	}
-	struct scan_ctx ctx = { .list = NULL, .n = 0, .cap = EKQ_HARVEST };
+	struct scan_ctx ctx = { .id = ++kq->next_scan, .list = NULL, .n = 0,
+		.cap = EKQ_HARVEST };
 	ctx.list = ctx.local;
 	int n = 0;
 	for (;;) {
-		n += scan_pending(kq, out + n, nevents - n);
+		/* The pending list is walked once per call, as FreeBSD walks
+		 * its queue up to a marker; again only if nothing came yet. */
+		if (n == 0)
+			n = scan_pending(kq, &ctx, out, nevents);
 		if (n == nevents)
 			break;
 		/* Block only while there is nothing to return. */

@@ -447,11 +447,14 @@ ekq_probe_filter(struct ekq_fdrec *rec, unsigned slot, uint32_t revents,
 			return true;
 		}
 		return false;
-	case EKQ_KIND_KQUEUE:
-		/* filt_kqueue(): data counts pending events; Linux shows only
-		 * that there are some. */
-		ev->data = 1;
-		return (revents & EPOLLIN) != 0;
+	case EKQ_KIND_KQUEUE: {
+		/* filt_kqueue(): data counts the pending events. */
+		if (!(revents & EPOLLIN))
+			return false;
+		int64_t count = ekq_kq_count_pending(rec->fd);
+		ev->data = count < 0 ? 1 : count;
+		return ev->data > 0;
+	}
 	default:
 		if (slot == EKQ_SLOT_READ) {
 			if (revents & EPOLLHUP)
