@@ -114,6 +114,45 @@ START_TEST(clear_flag_is_echoed_in_returned_events)
 }
 END_TEST
 
+/*
+ * Each filter has its own knlist on the BSDs (so_rcv, so_snd): data that
+ * arrives wakes the read knote only, and draining the peer's buffer wakes
+ * the write knote only.
+ */
+START_TEST(clear_write_does_not_fire_when_data_arrives)
+{
+	int kq = kqt_new(), sv[2];
+	ekq_make_socketpair(SOCK_STREAM, sv);
+	kqt_add(kq, sv[0], EVFILT_READ, EV_CLEAR);
+	kqt_add(kq, sv[0], EVFILT_WRITE, EV_CLEAR);
+	kqt_expect_one(kq, (uintptr_t)sv[0], EVFILT_WRITE);
+	kqt_expect_none(kq);
+	ekq_write_all(sv[1], "data", 4);
+	kqt_expect_one(kq, (uintptr_t)sv[0], EVFILT_READ);
+	kqt_expect_none(kq);
+}
+END_TEST
+
+START_TEST(clear_read_does_not_fire_when_the_write_side_drains)
+{
+	int kq = kqt_new(), sv[2];
+	ekq_make_socketpair(SOCK_STREAM, sv);
+	ekq_write_all(sv[1], "unread", 6);
+	kqt_add(kq, sv[0], EVFILT_READ, EV_CLEAR);
+	kqt_add(kq, sv[0], EVFILT_WRITE, EV_CLEAR);
+	struct kevent ev[2];
+	ck_assert_int_eq(kqt_wait(kq, ev, 2, KQT_WAIT_MS), 2);
+	kqt_expect_none(kq);
+	/* Fill our send buffer, then let the peer drain it. */
+	ekq_fill(sv[0]);
+	kqt_expect_none(kq);
+	ekq_drain(sv[1]);
+	struct kevent got = kqt_wait_data(kq, (uintptr_t)sv[0], EVFILT_WRITE, 1);
+	ck_assert_int_eq(got.filter, EVFILT_WRITE);
+	kqt_expect_none(kq);
+}
+END_TEST
+
 Suite *
 kq_clear_suite(void)
 {
@@ -127,6 +166,8 @@ kq_clear_suite(void)
 	tcase_add_test(tc, clear_write_fires_again_after_each_drain);
 	tcase_add_test(tc, clear_socket_read_fires_once_per_arrival);
 	tcase_add_test(tc, clear_flag_is_echoed_in_returned_events);
+	tcase_add_test(tc, clear_write_does_not_fire_when_data_arrives);
+	tcase_add_test(tc, clear_read_does_not_fire_when_the_write_side_drains);
 	suite_add_tcase(s, tc);
 	return s;
 }
