@@ -5,18 +5,16 @@
  * real descriptor: poll() and select() see it readable when it has events,
  * another kqueue can watch it, and close() releases the kernel side.
  *
- * Every knote on a descriptor is an edge-triggered (EPOLLET) registration in
- * the kernel, and the filter itself (is it ready? what is data? is it EOF?)
- * runs here, at scan time, on the descriptor's current state -- as FreeBSD's
- * kqueue_scan() runs f_event.  Edge registrations mean that a registration
- * whose kqueue condition is false (a low-water mark not met, a disabled or
- * stale knote) never makes the kernel report it over and over.
- *
- * Level-triggered knotes are re-armed after each delivery with
- * EPOLL_CTL_MOD, which makes the kernel re-check the descriptor and queue it
- * again if it is still ready: the kernel's ready list is then exactly
+ * Knotes are kernel registrations, and the filter itself (is it ready?
+ * what is data? is it EOF?) runs here, at scan time, on the descriptor's
+ * current state -- as FreeBSD's kqueue_scan() runs f_event.  Level-triggered
+ * knotes are level-triggered registrations: the kernel's ready list is then
  * FreeBSD's active queue, and the main epoll is readable exactly when the
- * kqueue has events.
+ * kqueue has events.  EV_CLEAR knotes, and knotes with a low-water mark,
+ * are edge-triggered (EPOLLET) registrations.  A level registration that
+ * Linux calls ready but whose filter says no (a socket not yet connected,
+ * every knote disabled) is "demoted" to edge-triggered, so that the kernel
+ * does not report it over and over, until one of its knotes fires again.
  *
  * Registrations of one descriptor: Linux allows one registration per
  * descriptor in an epoll, and a wakeup reports every ready direction, so an
@@ -112,7 +110,9 @@ struct ekq_fdrec {
 	uint8_t family;         /* AF_UNIX, AF_INET, ... for sockets */
 	uint8_t loc[EKQ_NSLOTS];/* location of each present knote */
 	uint8_t locreg;         /* bit per location: registered in the kernel */
+	uint8_t demoted;        /* bit per location: edge-triggered for now */
 	bool send_shut;         /* sockets: the send side is known shut down */
+	bool listened;          /* sockets: seen listening */
 	uint32_t locev[EKQ_NLOCS]; /* events registered at each location */
 	uint32_t scan_id;       /* the last scan that delivered from it */
 	uint8_t scan_slots;     /* the slots that scan delivered */
@@ -180,8 +180,12 @@ EKQ_HIDDEN int ekq_fd_change(struct ekq_kq *kq, struct kevent *kev);
 EKQ_HIDDEN struct ekq_fdrec *ekq_fd_lookup(struct ekq_kq *kq, uint64_t data);
 EKQ_HIDDEN bool ekq_fd_valid(struct ekq_kq *kq, struct ekq_fdrec *rec);
 EKQ_HIDDEN void ekq_fd_drop(struct ekq_kq *kq, struct ekq_fdrec *rec);
+EKQ_HIDDEN bool ekq_loc_level(const struct ekq_fdrec *rec, unsigned loc);
 EKQ_HIDDEN void ekq_fd_rearm(struct ekq_kq *kq, struct ekq_fdrec *rec,
     unsigned loc);
+EKQ_HIDDEN void ekq_loc_demote(struct ekq_kq *kq, struct ekq_fdrec *rec,
+    unsigned loc, bool demote);
+EKQ_HIDDEN void ekq_fd_neutralize(struct ekq_kq *kq, int epfd, int fd);
 /* After delivery: EV_ONESHOT deletes, EV_DISPATCH disables.  True when
  * the record itself went away. */
 EKQ_HIDDEN bool ekq_fd_delivered(struct ekq_kq *kq, struct ekq_fdrec *rec,

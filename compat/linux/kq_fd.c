@@ -7,6 +7,7 @@
 
 #include "kq.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -40,11 +41,35 @@ ekq_loc_epfd(struct ekq_kq *kq, unsigned loc)
 	return loc == 0 ? kq->epfd : kq->side[loc];
 }
 
+/*
+ * Is location `loc` a level-triggered registration?  Yes while every knote
+ * there is level-triggered, with no low-water mark (Linux would call it
+ * ready below the mark), some knote is enabled (Linux reports EPOLLHUP even
+ * to an empty mask), and it is not demoted.
+ */
+bool
+ekq_loc_level(const struct ekq_fdrec *rec, unsigned loc)
+{
+	if (rec->demoted & (1u << loc))
+		return false;
+	bool enabled = false;
+	for (unsigned s = 0; s < EKQ_NSLOTS; s++) {
+		const struct ekq_knote *kn = &rec->kn[s];
+		if (!(kn->status & EKQ_KN_PRESENT) || rec->loc[s] != loc)
+			continue;
+		if (knote_clear(kn) || (kn->sfflags & NOTE_LOWAT))
+			return false;
+		if (!(kn->status & EKQ_KN_DISABLED))
+			enabled = true;
+	}
+	return enabled;
+}
+
 /* Events the location's registration should ask for now. */
 static uint32_t
 loc_events(const struct ekq_fdrec *rec, unsigned loc)
 {
-	uint32_t ev = EPOLLET;
+	uint32_t ev = ekq_loc_level(rec, loc) ? 0 : EPOLLET;
 	for (unsigned s = 0; s < EKQ_NSLOTS; s++) {
 		const struct ekq_knote *kn = &rec->kn[s];
 		if ((kn->status & EKQ_KN_PRESENT) && rec->loc[s] == loc &&
@@ -97,10 +122,26 @@ loc_sync(struct ekq_kq *kq, struct ekq_fdrec *rec, unsigned loc, bool force)
 	return 0;
 }
 
+/*
+ * After a level knote at an edge-triggered location fired: make the kernel
+ * look again (and promote a demoted location back to level-triggered).
+ */
 void
 ekq_fd_rearm(struct ekq_kq *kq, struct ekq_fdrec *rec, unsigned loc)
 {
+	rec->demoted &= (uint8_t)~(1u << loc);
 	(void)loc_sync(kq, rec, loc, true);
+}
+
+void
+ekq_loc_demote(struct ekq_kq *kq, struct ekq_fdrec *rec, unsigned loc,
+    bool demote)
+{
+	uint8_t bit = (uint8_t)(1u << loc);
+	if (((rec->demoted & bit) != 0) == demote)
+		return;
+	rec->demoted = demote ? rec->demoted | bit : rec->demoted & (uint8_t)~bit;
+	(void)loc_sync(kq, rec, loc, false);
 }
 
 /* Choose a location for a new knote in `slot`; EKQ_LOC_NONE if none left. */
@@ -185,6 +226,49 @@ ekq_fd_valid(struct ekq_kq *kq, struct ekq_fdrec *rec)
 	return st.st_dev == rec->dev && st.st_ino == rec->ino;
 }
 
+/*
+ * A stale level registration -- its number closed while the file lives on
+ * in a dup() -- would be reported by the kernel again and again.  It can
+ * only be removed through its own number: if that number is free, borrow
+ * it for a copy of the file (F_DUPFD takes the lowest free number at or
+ * above it, atomically) and delete the registration through it.
+ */
+void
+ekq_fd_neutralize(struct ekq_kq *kq, int epfd, int fd)
+{
+#if defined(HAVE_LINUX_KCMP_H) && defined(SYS_kcmp)
+	(void)kq;
+	if (fcntl(fd, F_GETFD) != -1)
+		return; /* reused: the number is someone else's now */
+	pid_t pid = getpid();
+	DIR *dir = opendir("/proc/self/fd");
+	if (dir == NULL)
+		return;
+	struct dirent *de;
+	while ((de = readdir(dir)) != NULL) {
+		int other = atoi(de->d_name);
+		if (de->d_name[0] < '0' || de->d_name[0] > '9' || other == fd)
+			continue;
+		struct kcmp_epoll_slot slot = { .efd = (uint32_t)epfd,
+			.tfd = (uint32_t)fd, .toff = 0 };
+		if (syscall(SYS_kcmp, pid, pid, KCMP_EPOLL_TFD, other,
+		    (unsigned long)&slot) != 0)
+			continue;
+		int copy = fcntl(other, F_DUPFD_CLOEXEC, fd);
+		if (copy == fd)
+			epoll_ctl(epfd, EPOLL_CTL_DEL, fd, NULL);
+		if (copy != -1)
+			close(copy);
+		break;
+	}
+	closedir(dir);
+#else
+	(void)kq;
+	(void)epfd;
+	(void)fd;
+#endif
+}
+
 static void
 rec_free(struct ekq_kq *kq, struct ekq_fdrec *rec)
 {
@@ -264,6 +348,10 @@ rec_create(struct ekq_kq *kq, int fd, struct ekq_fdrec **out)
 		len = sizeof family;
 		if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &family, &len) == 0)
 			rec->family = (uint8_t)family;
+		int acc = 0;
+		len = sizeof acc;
+		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &acc, &len) == 0)
+			rec->listened = acc != 0;
 	}
 	rec->fd = fd;
 	rec->gen = kq->next_gen++;
@@ -343,6 +431,7 @@ add_knote(struct ekq_kq *kq, struct ekq_fdrec *rec, unsigned slot,
 		return ENOMEM;
 	}
 	rec->loc[slot] = loc;
+	rec->demoted &= (uint8_t)~(1u << loc);
 	err = loc_sync(kq, rec, loc, true);
 	if (err != 0) {
 		kn->status = 0;
@@ -411,6 +500,8 @@ ekq_fd_change(struct ekq_kq *kq, struct kevent *kev)
 	}
 	if (kev->flags & EV_ENABLE)
 		kn->status &= (uint8_t)~EKQ_KN_DISABLED;
+	/* Start over as level-triggered: the filter runs again anyway. */
+	rec->demoted &= (uint8_t)~(1u << rec->loc[slot]);
 	return loc_sync(kq, rec, rec->loc[slot], true);
 }
 

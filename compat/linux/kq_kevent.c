@@ -5,8 +5,9 @@
  * pending list: triggered EVFILT_USER knotes, EV_CLEAR events that did not
  * fit last time) are considered first, then the kernel's ready list is
  * harvested and each ready registration's knotes are run through their
- * filters.  A level-triggered knote that fires is re-armed, which puts it
- * back at the tail of the kernel's ready list if it still holds.
+ * filters.  Each knote is returned at most once per call, as FreeBSD's scan
+ * marker ensures; a level knote the kernel hands back again in the same
+ * call is simply left for the next one.
  */
 #include "config.h"
 
@@ -14,6 +15,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,19 +24,31 @@
 #define EKQ_HARVEST 64 /* epoll_events fetched per epoll_wait() */
 
 /*
- * Registrations to re-arm when the scan ends.  Re-arming at once would let
- * the same scan harvest a level knote twice; FreeBSD returns each knote at
- * most once per kevent().
+ * One scan.  Level knotes at edge-triggered locations are re-armed when
+ * the scan ends (re-arming at once would let the scan take them twice).
  */
 struct rearm {
 	uint64_t data;          /* fd, generation and location */
 };
 struct scan_ctx {
 	uint32_t id;            /* this scan; see ekq_fdrec.scan_id */
+	int64_t counted;        /* prefetch: ready level knotes seen */
+	bool repeat;            /* the kernel handed back a knote already taken */
+	unsigned stale;         /* stale registrations harvested */
 	struct rearm local[EKQ_HARVEST];
 	struct rearm *list;
 	size_t n, cap;
 };
+
+static void
+ctx_init(struct ekq_kq *kq, struct scan_ctx *ctx)
+{
+	memset(ctx, 0, offsetof(struct scan_ctx, local));
+	ctx->id = ++kq->next_scan;
+	ctx->list = ctx->local;
+	ctx->n = 0;
+	ctx->cap = EKQ_HARVEST;
+}
 
 static void
 defer_rearm(struct scan_ctx *ctx, const struct ekq_fdrec *rec, unsigned loc)
@@ -65,6 +79,8 @@ rearm_all(struct ekq_kq *kq, struct scan_ctx *ctx)
 	}
 	if (ctx->list != ctx->local)
 		free(ctx->list);
+	ctx->list = ctx->local;
+	ctx->n = 0;
 }
 
 void
@@ -117,22 +133,44 @@ fill(struct kevent *out, const struct ekq_fdrec *rec, unsigned slot,
 	memcpy(out->ext, kn->ext, sizeof out->ext);
 }
 
+static void
+mark_taken(struct scan_ctx *ctx, struct ekq_fdrec *rec, unsigned slot)
+{
+	if (rec->scan_id != ctx->id) {
+		rec->scan_id = ctx->id;
+		rec->scan_slots = 0;
+	}
+	rec->scan_slots |= (uint8_t)(1u << slot);
+}
+
+static bool
+taken(const struct scan_ctx *ctx, const struct ekq_fdrec *rec, unsigned slot)
+{
+	return rec->scan_id == ctx->id && (rec->scan_slots & (1u << slot));
+}
+
 /*
  * Run the knotes of `rec` registered at `loc` against the kernel's report
  * `revents`; deliver into out[0..room).  Returns the number delivered.
+ * With out == NULL (a prefetch), nothing is delivered: ready level knotes
+ * are counted, ready edges are moved to the pending list.
  */
 static int
 process_fd(struct ekq_kq *kq, struct scan_ctx *ctx, struct ekq_fdrec *rec,
     unsigned loc, uint32_t revents, struct kevent *out, int room)
 {
-	bool prefetch = out == NULL; /* queue everything, deliver nothing */
+	bool prefetch = out == NULL;
+	bool level_loc = ekq_loc_level(rec, loc);
 	if (!ekq_fd_valid(kq, rec)) {
 		/* Closed (or closed and reused): its knotes are gone. */
+		if (level_loc)
+			ekq_fd_neutralize(kq, ekq_loc_epfd(kq, loc), rec->fd);
 		ekq_fd_drop(kq, rec);
+		ctx->stale++;
 		return 0;
 	}
 	int n = 0;
-	bool rearm = false;
+	bool rearm = false, idle = false;
 	for (unsigned slot = 0; slot < EKQ_NSLOTS; slot++) {
 		struct ekq_knote *kn = &rec->kn[slot];
 		if (!(kn->status & EKQ_KN_PRESENT) || rec->loc[slot] != loc ||
@@ -141,34 +179,48 @@ process_fd(struct ekq_kq *kq, struct scan_ctx *ctx, struct ekq_fdrec *rec,
 		uint32_t mine = ekq_slot_events(rec, slot) | EPOLLHUP | EPOLLERR;
 		if (!(revents & mine))
 			continue;
-		struct ekq_eval ev;
-		if (!ekq_probe_filter(rec, slot, revents, &ev))
-			continue;
-		bool again = rec->scan_id == ctx->id &&
-		    (rec->scan_slots & (1u << slot));
-		if (n == room || again) {
-			/* No room, or already returned by this scan (FreeBSD
-			 * returns a knote once per call): a level knote stays
-			 * queued in the kernel, an edge waits here. */
-			if (knote_level(kn) && !prefetch)
-				rearm = true;
-			else
+		if (taken(ctx, rec, slot)) {
+			/* Handed back in the same call: next call's. */
+			ctx->repeat = true;
+			if (!knote_level(kn))
 				ekq_pending_add(kq, kn);
+			else if (!level_loc)
+				rearm = true;
+			continue;
+		}
+		struct ekq_eval ev;
+		if (!ekq_probe_filter(rec, slot, revents, &ev)) {
+			idle = true;
+			continue;
+		}
+		if (prefetch || n == room) {
+			/* Not delivered now: a level knote stays in (or goes
+			 * back to) the kernel's list, an edge waits here. */
+			if (!knote_level(kn))
+				ekq_pending_add(kq, kn);
+			else if (!level_loc)
+				rearm = true;
+			if (prefetch && knote_level(kn)) {
+				ctx->counted++;
+				mark_taken(ctx, rec, slot);
+			}
 			continue;
 		}
 		fill(&out[n++], rec, slot, &ev);
-		if (rec->scan_id != ctx->id) {
-			rec->scan_id = ctx->id;
-			rec->scan_slots = 0;
-		}
-		rec->scan_slots |= (uint8_t)(1u << slot);
-		if (knote_level(kn))
-			rearm = true;
-		else if (ekq_fd_delivered(kq, rec, slot))
+		mark_taken(ctx, rec, slot);
+		if (knote_level(kn)) {
+			if (!level_loc)
+				rearm = true;
+		} else if (ekq_fd_delivered(kq, rec, slot)) {
 			return n; /* the record went with its last knote */
+		}
 	}
 	if (rearm)
 		defer_rearm(ctx, rec, loc);
+	else if (idle && level_loc && n == 0)
+		/* Linux says ready, the filter says no: stop the kernel
+		 * from reporting it until something changes. */
+		ekq_loc_demote(kq, rec, loc, true);
 	return n;
 }
 
@@ -192,11 +244,7 @@ process_pending_fd(struct ekq_kq *kq, struct scan_ctx *ctx,
 	if (!ekq_probe_filter(rec, slot, (uint32_t)pfd.revents, &ev))
 		return 0;
 	fill(out, rec, slot, &ev);
-	if (rec->scan_id != ctx->id) {
-		rec->scan_id = ctx->id;
-		rec->scan_slots = 0;
-	}
-	rec->scan_slots |= (uint8_t)(1u << slot);
+	mark_taken(ctx, rec, slot);
 	if (knote_level(kn))
 		defer_rearm(ctx, rec, rec->loc[slot]);
 	else
@@ -219,7 +267,6 @@ scan_pending(struct ekq_kq *kq, struct scan_ctx *ctx, struct kevent *out,
 		struct ekq_knote *kn = (struct ekq_knote *)q;
 		if (kn->slot == EKQ_SLOT_USER) {
 			struct ekq_uknote *u = ekq_user_of(kn);
-			/* Re-queue at the tail: fair among level knotes. */
 			ekq_pending_remove(kq, kn);
 			if (ekq_user_deliver(kq, u, &out[n]))
 				n++;
@@ -228,21 +275,6 @@ scan_pending(struct ekq_kq *kq, struct scan_ctx *ctx, struct kevent *out,
 		}
 	}
 	return n;
-}
-
-static int harvest(struct ekq_kq *kq, struct scan_ctx *ctx, int epfd,
-    int timeout_ms, const struct timespec *ts, struct kevent *out, int room);
-
-/* Harvest what a side epoll has ready (it signalled the main one). */
-static int
-harvest_side(struct ekq_kq *kq, struct scan_ctx *ctx, unsigned loc,
-    struct kevent *out, int room)
-{
-	if (loc >= EKQ_NLOCS || kq->side[loc] == -1 || room == 0)
-		return 0;
-	static const struct timespec zero = { 0, 0 };
-	int n = harvest(kq, ctx, kq->side[loc], 0, &zero, out, room);
-	return n < 0 ? 0 : n;
 }
 
 static int
@@ -259,104 +291,106 @@ wait_epoll(int epfd, struct epoll_event *evs, int max, int timeout_ms,
 	return epoll_wait(epfd, evs, max, timeout_ms);
 }
 
+static int harvest(struct ekq_kq *kq, struct scan_ctx *ctx, int epfd,
+    int timeout_ms, const struct timespec *ts, struct kevent *out, int room,
+    int *got);
+
 /*
- * One epoll_wait() on `epfd` (main or side), without kq->lock; then the
- * events are processed under it.  Returns events delivered, or -1.
+ * The events of `got` epoll_events: deliver (or, with out == NULL,
+ * prefetch) them.  Side epolls that signalled are harvested in turn.
  */
 static int
-harvest(struct ekq_kq *kq, struct scan_ctx *ctx, int epfd, int timeout_ms,
-    const struct timespec *ts, struct kevent *out, int room)
+process(struct ekq_kq *kq, struct scan_ctx *ctx, int epfd,
+    const struct epoll_event *evs, int got, struct kevent *out, int room)
 {
-	struct epoll_event evs[EKQ_HARVEST];
-	int max = room < EKQ_HARVEST ? room : EKQ_HARVEST;
-	bool main = epfd == kq->epfd;
-
-	if (main)
-		pthread_mutex_unlock(&kq->lock);
-	int got = wait_epoll(epfd, evs, max, timeout_ms, ts);
-	int saved = errno;
-	if (main)
-		pthread_mutex_lock(&kq->lock);
-	if (got == -1) {
-		errno = saved;
-		return -1;
-	}
+	static const struct timespec zero = { 0, 0 };
 	int n = 0;
 	for (int i = 0; i < got; i++) {
 		uint64_t data = evs[i].data.u64;
+		int left = out == NULL ? 0 : room - n;
 		if (data & EKQ_DATA_MARKER)
 			continue; /* the pending list is scanned by the caller */
 		if (data & EKQ_DATA_SIDE) {
-			n += harvest_side(kq, ctx, (unsigned)(data & 3),
-			    out + n, room - n);
+			unsigned loc = (unsigned)(data & 3);
+			int sidegot;
+			if (loc < EKQ_NLOCS && kq->side[loc] != -1 &&
+			    (out == NULL || left > 0)) {
+				int r = harvest(kq, ctx, kq->side[loc], 0, &zero,
+				    out == NULL ? NULL : out + n, left, &sidegot);
+				if (r > 0)
+					n += r;
+			}
 			continue;
 		}
 		struct ekq_fdrec *rec = ekq_fd_lookup(kq, data);
 		unsigned loc = EKQ_DATA_LOC(data);
 		if (rec == NULL || !(rec->locreg & (1u << loc)) ||
-		    ekq_loc_epfd(kq, loc) != epfd)
+		    ekq_loc_epfd(kq, loc) != epfd) {
+			ctx->stale++;
 			continue; /* a stale registration */
-		n += process_fd(kq, ctx, rec, loc, evs[i].events, out + n,
-		    room - n);
+		}
+		n += process_fd(kq, ctx, rec, loc, evs[i].events,
+		    out == NULL ? NULL : out + n, left);
 	}
 	return n;
 }
 
 /*
- * Move whatever the kernel has ready for `epfd` (the main epoll or a side
- * one) onto the pending list, without delivering.
+ * One epoll_wait() on `epfd` (main or side), without kq->lock for the main
+ * one; then the events are processed under it.  Returns events delivered,
+ * or -1; *got is what the kernel returned.
  */
-static void
-prefetch(struct ekq_kq *kq, struct scan_ctx *ctx, int epfd)
+static int
+harvest(struct ekq_kq *kq, struct scan_ctx *ctx, int epfd, int timeout_ms,
+    const struct timespec *ts, struct kevent *out, int room, int *got)
 {
 	struct epoll_event evs[EKQ_HARVEST];
-	int got;
-	do {
-		got = epoll_wait(epfd, evs, EKQ_HARVEST, 0);
-		for (int i = 0; i < got; i++) {
-			uint64_t data = evs[i].data.u64;
-			if (data & EKQ_DATA_MARKER)
-				continue;
-			if (data & EKQ_DATA_SIDE) {
-				unsigned loc = (unsigned)(data & 3);
-				if (loc < EKQ_NLOCS && kq->side[loc] != -1)
-					prefetch(kq, ctx, kq->side[loc]);
-				continue;
-			}
-			struct ekq_fdrec *rec = ekq_fd_lookup(kq, data);
-			unsigned loc = EKQ_DATA_LOC(data);
-			if (rec != NULL && (rec->locreg & (1u << loc)) &&
-			    ekq_loc_epfd(kq, loc) == epfd)
-				process_fd(kq, ctx, rec, loc, evs[i].events, NULL, 0);
-		}
-	} while (got == EKQ_HARVEST);
+	int max = out == NULL || room > EKQ_HARVEST ? EKQ_HARVEST : room;
+	bool main = epfd == kq->epfd && out != NULL;
+
+	if (main)
+		pthread_mutex_unlock(&kq->lock);
+	*got = wait_epoll(epfd, evs, max, timeout_ms, ts);
+	int saved = errno;
+	if (main)
+		pthread_mutex_lock(&kq->lock);
+	if (*got == -1) {
+		errno = saved;
+		return -1;
+	}
+	return process(kq, ctx, epfd, evs, *got, out, room);
 }
 
 /*
- * filt_kqueue(): another kqueue asks how many events this one has.  The
- * kernel's ready list cannot be counted without taking it, so it is moved
- * to the pending list, where the next kevent() finds it as it would have.
+ * filt_kqueue(): another kqueue asks how many events this one has.  Ready
+ * level knotes are counted where they stand; edges, which a harvest
+ * consumes, are moved to the pending list and counted there.
  */
 int64_t
 ekq_kq_count_pending(int kqfd)
 {
+	static const struct timespec zero = { 0, 0 };
 	struct ekq_kq *kq = ekq_kq_acquire(kqfd);
 	if (kq == NULL)
 		return -1;
 	pthread_mutex_lock(&kq->lock);
-	struct scan_ctx ctx = { .id = ++kq->next_scan, .list = NULL, .n = 0,
-		.cap = EKQ_HARVEST };
-	ctx.list = ctx.local;
-	prefetch(kq, &ctx, kq->epfd);
+	struct scan_ctx ctx;
+	ctx_init(kq, &ctx);
+	int got;
+	do {
+		/* Level knotes come back round: stop at the first repeat. */
+		if (harvest(kq, &ctx, kq->epfd, 0, &zero, NULL, 0, &got) == -1)
+			break;
+	} while (got == EKQ_HARVEST && !ctx.repeat);
 	rearm_all(kq, &ctx);
-	int64_t count = 0;
+	int64_t count = ctx.counted;
 	for (struct ekq_qlink *q = kq->pending.next; q != &kq->pending;
 	    q = q->next) {
 		struct ekq_knote *kn = (struct ekq_knote *)q;
 		if (kn->slot != EKQ_SLOT_USER || ekq_user_of(kn)->triggered)
 			count++;
 	}
-	ekq_kq_arm_marker(kq, count > 0 || !pending_empty(kq));
+	ekq_kq_arm_marker(kq, !pending_empty(kq));
 	pthread_mutex_unlock(&kq->lock);
 	ekq_kq_release(kq);
 	return count;
@@ -401,6 +435,20 @@ ts_to_ms(const struct timespec *ts)
 	return (int)(ts->tv_sec * 1000 + (ts->tv_nsec + 999999) / 1000000);
 }
 
+/*
+ * A scan that found only stale registrations will find them again at once
+ * if they are level-triggered and could not be removed (a file kept open by
+ * another process): wait a little before looking again, rather than spin.
+ */
+static void
+stale_backoff(struct ekq_kq *kq)
+{
+	static const struct timespec pause = { 0, 1000000 };
+	pthread_mutex_unlock(&kq->lock);
+	nanosleep(&pause, NULL);
+	pthread_mutex_lock(&kq->lock);
+}
+
 static int
 scan(struct ekq_kq *kq, struct kevent *out, int nevents,
     const struct timespec *timeout)
@@ -415,9 +463,8 @@ scan(struct ekq_kq *kq, struct kevent *out, int nevents,
 			deadline.tv_sec++;
 		}
 	}
-	struct scan_ctx ctx = { .id = ++kq->next_scan, .list = NULL, .n = 0,
-		.cap = EKQ_HARVEST };
-	ctx.list = ctx.local;
+	struct scan_ctx ctx;
+	ctx_init(kq, &ctx);
 	int n = 0;
 	for (;;) {
 		/* The pending list is walked once per call, as FreeBSD walks
@@ -440,9 +487,12 @@ scan(struct ekq_kq *kq, struct kevent *out, int nevents,
 			}
 		}
 		ekq_kq_arm_marker(kq, !pending_empty(kq));
-		int got = harvest(kq, &ctx, kq->epfd, ms, tsp, out + n,
-		    nevents - n);
-		if (got == -1) {
+		ctx.repeat = false;
+		ctx.stale = 0;
+		int got;
+		int r = harvest(kq, &ctx, kq->epfd, ms, tsp, out + n,
+		    nevents - n, &got);
+		if (r == -1) {
 			if (errno == EINTR && n > 0)
 				break;
 			int saved = errno;
@@ -450,14 +500,18 @@ scan(struct ekq_kq *kq, struct kevent *out, int nevents,
 			errno = saved;
 			return -1;
 		}
-		n += got;
-		if (n > 0 && (n == nevents || got == 0))
+		n += r;
+		/* More only while batches come full of new events. */
+		if (n > 0 && (n == nevents || got < EKQ_HARVEST || r == 0 ||
+		    ctx.repeat))
 			break;
 		if (n == 0 && pending_empty(kq) && timeout != NULL) {
 			struct timespec rest = ts_left(&deadline);
 			if (rest.tv_sec == 0 && rest.tv_nsec == 0)
 				break;
 		}
+		if (n == 0 && got > 0 && ctx.stale == (unsigned)got)
+			stale_backoff(kq);
 	}
 	rearm_all(kq, &ctx);
 	ekq_kq_arm_marker(kq, !pending_empty(kq));
@@ -520,7 +574,6 @@ kevent(int kqfd, const struct kevent *changelist, int nchanges,
 		eventlist[nerrors++] = kev;
 		nevents--;
 	}
-	ekq_kq_arm_marker(kq, !pending_empty(kq));
 	if (nerrors > 0) {
 		rc = nerrors;
 	} else if (nevents == 0) {

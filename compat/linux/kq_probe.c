@@ -263,6 +263,8 @@ unconnected(const struct ekq_fdrec *rec, uint32_t revents)
 	return (revents & EPOLLHUP) && !read_side_shut(rec->fd);
 }
 
+static bool unconnected(const struct ekq_fdrec *rec, uint32_t revents);
+
 static bool
 lowat_met(const struct ekq_knote *kn, int64_t data)
 {
@@ -276,11 +278,28 @@ sock_read(struct ekq_fdrec *rec, const struct ekq_knote *kn, uint32_t revents,
 	bool listening;
 	ev->data = bytes_readable(rec->fd, &listening);
 	if (listening) {
+		rec->listened = true;
 		/* filt_solisten(): data is the number of pending connections. */
+		if (revents & (EPOLLRDHUP | EPOLLHUP)) {
+			ev->flags = EV_EOF;
+			ev->fflags = ECONNABORTED;
+			ev->data = 0;
+			return true;
+		}
 		if (!(revents & EPOLLIN))
 			return false;
 		ev->data = listen_backlog(rec);
 		return ev->data > 0;
+	}
+	if (rec->listened && unconnected(rec, revents)) {
+		/*
+		 * A listener shut down for reading: FreeBSD's soshutdown()
+		 * aborts it (so_error ECONNABORTED, filt_solisten fires EOF);
+		 * Linux drops it back to a closed socket.
+		 */
+		ev->flags = EV_EOF;
+		ev->fflags = ECONNABORTED;
+		return true;
 	}
 	if (revents & EPOLLRDHUP) {
 		ev->flags = EV_EOF;
@@ -351,8 +370,10 @@ static bool
 pipe_read(struct ekq_fdrec *rec, uint32_t revents, struct ekq_eval *ev)
 {
 	ev->data = bytes_readable(rec->fd, NULL);
-	/* No writer left (Linux: EPOLLHUP on the read side). */
-	if (revents & EPOLLHUP) {
+	/* No writer left (Linux: EPOLLHUP on a read end); watched from the
+	 * write end, no reader left (EPOLLERR), as filt_piperead sees its
+	 * peer gone. */
+	if (revents & (EPOLLHUP | EPOLLERR)) {
 		ev->flags = EV_EOF;
 		return true;
 	}

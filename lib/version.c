@@ -1,2 +1,0 @@
-/* Placeholder until the shim lands. */
-#include "config.h"
