@@ -40,10 +40,22 @@ MAKE=make
 have gmake && MAKE=gmake
 jobs=$( (getconf _NPROCESSORS_ONLN || sysctl -n hw.ncpu || echo 2) 2>/dev/null)
 
+# Build, and install into a scratch prefix inside the tree.
+prefix="$PWD/_install"
 autoreconf -fi
 # CI builds treat warnings as errors.
-./configure ${CI:+--enable-werror} ${EPOLLKQ_CONFIGURE_FLAGS:-}
+./configure --prefix="$prefix" ${CI:+--enable-werror} ${EPOLLKQ_CONFIGURE_FLAGS:-}
 $MAKE -j"$jobs"
+$MAKE install
 
-echo "quickstart: running the demo"
-./examples/kqueue-demo
+# The main job: examples/echo-server.c, a plain Linux epoll program, built
+# against the installed epollkq with nothing but pkg-config, serving a
+# client it starts itself.
+PKG_CONFIG_PATH="$prefix/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
+export PKG_CONFIG_PATH
+libdir=$(pkg-config --variable=libdir epollkq)
+echo "quickstart: cc examples/echo-server.c \$(pkg-config --cflags --libs epollkq)"
+mkdir -p "$prefix/bin"
+${CC:-cc} -o "$prefix/bin/echo-server" examples/echo-server.c \
+    $(pkg-config --cflags --libs epollkq) -Wl,-rpath,"$libdir"
+"$prefix/bin/echo-server"

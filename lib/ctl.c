@@ -1,0 +1,230 @@
+/*
+ * epoll_ctl(): checks in the order Linux's do_epoll_ctl() makes them, so
+ * that a call with several faults fails with the errno Linux gives, and a
+ * failed call changes nothing.
+ */
+#include "config.h"
+
+#include "ep.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/socket.h>
+
+/* EPOLLEXCLUSIVE may only come with these (Linux's EPOLLEXCLUSIVE_OK_BITS). */
+#define EKQ_EXCLUSIVE_OK (EPOLLIN | EPOLLOUT | EPOLLERR | EPOLLHUP | \
+    EPOLLWAKEUP | EPOLLET | EPOLLEXCLUSIVE)
+
+static int
+fail(int err)
+{
+	errno = err;
+	return -1;
+}
+
+/* The kqueue refused a change: say it as epoll would. */
+static int
+map_kqueue_error(int err)
+{
+	switch (err) {
+	case EBADF:
+		return EINVAL; /* the instance's kqueue is gone */
+	case ENOSPC:
+	case ENOMEM:
+		return ENOMEM;
+	default:
+		return err;
+	}
+}
+
+/*
+ * Move the kqueue to the registration `events` asks for.  A pipe whose
+ * reader is gone refuses a write knote (pipe_kqfilter: EPIPE); its
+ * EPOLLERR|EPOLLOUT then comes through a read knote, which sees the EOF.
+ */
+static int
+apply(struct ekq_ep *ep, int fd, struct ekq_reg *reg, uint32_t events,
+    bool probe, uint32_t gen)
+{
+	uint8_t want, hidden;
+	ekq_knotes_plan(reg->kind, events, &want, &hidden);
+	int err = ekq_knotes_apply(ep, fd, reg, want, hidden, events, false,
+	    probe, gen);
+	if (err == EPIPE && (want & EKQ_KN_WRITE)) {
+		want &= (uint8_t)~EKQ_KN_WRITE;
+		hidden = (uint8_t)((hidden & ~EKQ_KN_WRITE) |
+		    (want & EKQ_KN_READ ? 0 : EKQ_KN_READ));
+		err = ekq_knotes_apply(ep, fd, reg, want, hidden, events, false,
+		    probe, gen);
+	}
+	return err;
+}
+
+/*
+ * Linux reports some states that no knote fires for: a connection-mode
+ * socket that is not connected (yet) is EPOLLOUT|EPOLLHUP to Linux
+ * (tcp_poll, unix_poll on TCP_CLOSE).  Such a registration is held, to be
+ * reported (and re-checked) by epoll_wait() like a level event.
+ */
+static void
+note_initial_state(struct ekq_ep *ep, int fd, struct ekq_reg *reg)
+{
+	if (reg->kind != EKQ_FD_TCP && reg->kind != EKQ_FD_STREAM)
+		return;
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0 ||
+	    errno != ENOTCONN)
+		return;
+	uint32_t bits = ekq_linux_bits(fd, reg->kind) &
+	    (reg->events | EPOLLHUP | EPOLLERR);
+	if (!(bits & (EPOLLHUP | EPOLLERR)))
+		return;
+	ekq_held_push(ep, fd, reg, bits);
+	if (!(reg->events & (EPOLLET | EPOLLONESHOT)))
+		reg->state |= EKQ_REG_STICKY;
+	ekq_ep_set_user(ep, true);
+}
+
+static int
+ctl_add(struct ekq_ep *ep, int fd, uint8_t kind, const struct epoll_event *ev,
+    struct ekq_reg *reg)
+{
+	if (reg != NULL) {
+		int err = ekq_knotes_probe(ep, fd, reg);
+		if (err == 0)
+			return EEXIST;
+		if (err != ENOENT && err != EBADF)
+			return map_kqueue_error(err);
+		/* Stale: its descriptor was closed, this is a new file. */
+		if (reg->kind == EKQ_FD_EPOLL)
+			ekq_nest_remove(ep, fd);
+		ekq_reg_release(ep, fd, reg);
+	}
+	reg = ekq_reg_slot(ep, fd);
+	if (reg == NULL)
+		return ENOMEM;
+	memset(reg, 0, sizeof *reg);
+	reg->kind = kind;
+	reg->next_held = -1;
+	uint32_t gen = ep->next_gen++;
+	int err = apply(ep, fd, reg, ev->events, false, gen);
+	if (err == 0 && kind == EKQ_FD_EPOLL)
+		err = ekq_nest_add(ep, fd);
+	if (err != 0) {
+		if (reg->knotes)
+			ekq_knotes_delete(ep, fd, reg);
+		memset(reg, 0, sizeof *reg);
+		return map_kqueue_error(err);
+	}
+	reg->events = ev->events;
+	reg->data = ev->data.u64;
+	reg->gen = gen;
+	reg->state = EKQ_REG_USED;
+	ep->nregs++;
+	note_initial_state(ep, fd, reg);
+	return 0;
+}
+
+static int
+ctl_del(struct ekq_ep *ep, int fd, struct ekq_reg *reg)
+{
+	if (reg == NULL)
+		return ENOENT;
+	int err = ekq_knotes_delete(ep, fd, reg);
+	if (err != 0 && err != ENOENT && err != EBADF)
+		return map_kqueue_error(err);
+	if (reg->kind == EKQ_FD_EPOLL)
+		ekq_nest_remove(ep, fd);
+	ekq_reg_release(ep, fd, reg);
+	/* Knotes already gone: the descriptor was closed since the ADD. */
+	return err == 0 ? 0 : ENOENT;
+}
+
+static int
+ctl_mod(struct ekq_ep *ep, int fd, const struct epoll_event *ev,
+    struct ekq_reg *reg)
+{
+	if (reg == NULL)
+		return ENOENT;
+	if (reg->events & EPOLLEXCLUSIVE)
+		return EINVAL;
+	uint32_t gen = ep->next_gen++;
+	int err = apply(ep, fd, reg, ev->events, true, gen);
+	if (err == ENOENT || err == EBADF) {
+		if (reg->kind == EKQ_FD_EPOLL)
+			ekq_nest_remove(ep, fd);
+		ekq_reg_release(ep, fd, reg);
+		return ENOENT;
+	}
+	if (err != 0)
+		return map_kqueue_error(err);
+	/* A re-arm: whatever was held for the old mask is void. */
+	if (reg->state & EKQ_REG_HELD)
+		ekq_held_unlink(ep, fd, reg);
+	reg->events = ev->events;
+	reg->data = ev->data.u64;
+	reg->gen = gen;
+	reg->state &= (uint8_t)~EKQ_REG_DISARMED;
+	note_initial_state(ep, fd, reg);
+	return 0;
+}
+
+EKQ_EXPORT int
+ekq_epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
+{
+	struct epoll_event ev;
+	memset(&ev, 0, sizeof ev);
+	/* copy_from_user() comes first, for every op but DEL. */
+	if (op != EPOLL_CTL_DEL) {
+		if (event == NULL)
+			return fail(EFAULT);
+		memcpy(&ev, event, sizeof ev);
+	}
+	if (fcntl(epfd, F_GETFD) == -1 || fcntl(fd, F_GETFD) == -1)
+		return fail(EBADF);
+	uint8_t kind = EKQ_FD_OTHER;
+	int err = ekq_fd_kind(fd, &kind);
+	if (err != 0)
+		return fail(err);
+	struct ekq_ep *ep = ekq_ep_get(epfd);
+	if (ep == NULL)
+		return fail(EINVAL);
+	if (epfd == fd) {
+		ekq_ep_put(ep);
+		return fail(EINVAL);
+	}
+	if (op != EPOLL_CTL_DEL && (ev.events & EPOLLEXCLUSIVE) &&
+	    (op == EPOLL_CTL_MOD || (op == EPOLL_CTL_ADD &&
+	    (kind == EKQ_FD_EPOLL || (ev.events & ~EKQ_EXCLUSIVE_OK))))) {
+		ekq_ep_put(ep);
+		return fail(EINVAL);
+	}
+
+	pthread_mutex_lock(&ep->lock);
+	if (op == EPOLL_CTL_ADD && kind == EKQ_FD_EPOLL)
+		err = ekq_nest_check(ep, fd);
+	if (err == 0) {
+		struct ekq_reg *reg = ekq_reg_find(ep, fd);
+		switch (op) {
+		case EPOLL_CTL_ADD:
+			err = ctl_add(ep, fd, kind, &ev, reg);
+			break;
+		case EPOLL_CTL_DEL:
+			err = ctl_del(ep, fd, reg);
+			break;
+		case EPOLL_CTL_MOD:
+			err = ctl_mod(ep, fd, &ev, reg);
+			break;
+		default:
+			err = EINVAL;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&ep->lock);
+	if (err == EINVAL && kevent(epfd, NULL, 0, NULL, 0, NULL) == -1)
+		ekq_ep_forget(epfd, ep); /* the kqueue itself is gone */
+	ekq_ep_put(ep);
+	return err == 0 ? 0 : fail(err);
+}

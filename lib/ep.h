@@ -1,0 +1,164 @@
+/*
+ * lib/: Linux epoll on kqueue.  Internal interfaces.
+ *
+ * An epoll instance is a kqueue; its descriptor is the kqueue's.  Each
+ * registered descriptor has one registration (struct ekq_reg) and up to
+ * three knotes: EVFILT_READ for EPOLLIN/EPOLLRDHUP, EVFILT_WRITE for
+ * EPOLLOUT, EVFILT_EXCEPT (NOTE_OOB) for EPOLLPRI, plus a "hidden" knote
+ * where none of those would see the EPOLLHUP/EPOLLERR that Linux always
+ * reports.  EPOLLET sets EV_CLEAR on every knote of the descriptor;
+ * EPOLLONESHOT sets EV_DISPATCH on every knote, and the first event
+ * delivered disarms the whole registration (EKQ_REG_DISARMED) until
+ * EPOLL_CTL_MOD.  A knote's udata carries the registration's generation,
+ * so an event from a registration that has since been replaced is ignored.
+ *
+ * Invariants:
+ *  - ep->lock protects the instance's table and registrations; it is never
+ *    held while blocked in kevent().
+ *  - The kqueue holds exactly the knotes recorded in reg->knotes, unless
+ *    the descriptor was closed: then the kernel dropped them and the
+ *    registration is stale; stale registrations are found when they are
+ *    touched (an EV_RECEIPT probe answers ENOENT) and then forgotten.
+ *  - Events the kqueue delivered but epoll_wait() could not return yet
+ *    (edge-triggered and one-shot knotes fire once) wait on ep->held; while
+ *    it is not empty the instance's EVFILT_USER knote is triggered, so the
+ *    descriptor polls readable and other waiters wake.
+ */
+#ifndef EKQ_LIB_EP_H
+#define EKQ_LIB_EP_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <sys/event.h>
+#include <sys/epoll.h>
+
+#define EKQ_HIDDEN __attribute__((visibility("hidden")))
+#define EKQ_EXPORT __attribute__((visibility("default")))
+
+/* What a registered descriptor is: decides its knotes and its bits. */
+enum ekq_kind {
+	EKQ_FD_OTHER,     /* anything else the kqueue accepts */
+	EKQ_FD_PIPE_R,    /* pipe or FIFO, read end */
+	EKQ_FD_PIPE_W,    /* pipe or FIFO, write end */
+	EKQ_FD_PIPE_RW,   /* FIFO open for reading and writing */
+	EKQ_FD_TCP,       /* TCP socket */
+	EKQ_FD_STREAM,    /* unix stream or seqpacket socket */
+	EKQ_FD_DGRAM,     /* datagram sockets (unix, UDP, ...) */
+	EKQ_FD_TTY,       /* terminal */
+	EKQ_FD_EPOLL      /* another epollkq instance */
+};
+
+static inline bool
+ekq_kind_socket(uint8_t kind)
+{
+	return kind == EKQ_FD_TCP || kind == EKQ_FD_STREAM || kind == EKQ_FD_DGRAM;
+}
+
+/* Knote bits of a registration. */
+#define EKQ_KN_READ    0x01
+#define EKQ_KN_WRITE   0x02
+#define EKQ_KN_EXCEPT  0x04
+
+/* Registration state bits. */
+#define EKQ_REG_DISARMED 0x01 /* EPOLLONESHOT delivered; wait for MOD */
+#define EKQ_REG_HELD     0x02 /* on ep->held with bits in `held` */
+#define EKQ_REG_USED     0x04 /* the slot holds a registration */
+#define EKQ_REG_STICKY   0x08 /* level HUP/ERR seen through a hidden knote */
+
+struct ekq_reg {                /* 40 bytes */
+	uint64_t data;          /* the caller's epoll_data */
+	uint32_t events;        /* the caller's mask, flags included */
+	uint32_t gen;           /* matches the knotes' udata */
+	uint32_t held;          /* events kept for the next epoll_wait() */
+	int32_t next_held;      /* next descriptor on ep->held, or -1 */
+	uint32_t stamp;         /* collect pass that last gave it an event */
+	uint32_t outidx;        /* its slot in that pass's output */
+	uint8_t kind;           /* enum ekq_kind */
+	uint8_t knotes;         /* EKQ_KN_* present in the kqueue */
+	uint8_t hidden;         /* EKQ_KN_* only there for HUP/ERR */
+	uint8_t state;          /* EKQ_REG_* */
+};
+
+/* Registrations by descriptor number, in pages so sparse tables stay small. */
+#define EKQ_PAGE_SHIFT 9
+#define EKQ_PAGE_SIZE (1 << EKQ_PAGE_SHIFT)
+
+struct ekq_ep {
+	pthread_mutex_t lock;
+	int epfd;               /* the kqueue descriptor */
+	uint32_t next_gen;
+	uint32_t pass;          /* collect passes, for merging per descriptor */
+	size_t nregs;
+	struct ekq_reg **pages; /* pages[fd >> EKQ_PAGE_SHIFT][fd & mask] */
+	int npages;
+	int held_head, held_tail; /* descriptors with held events, or -1 */
+	bool user_triggered;    /* the instance's held-events signal is on */
+	int signal_rd, signal_wr; /* its pipe where EVFILT_USER is missing */
+	bool cloexec;           /* created with EPOLL_CLOEXEC */
+	int *nested;            /* epoll descriptors registered in this one */
+	int nnested, capnested;
+	unsigned refs;          /* calls in flight + the table's reference */
+	bool broken;            /* could not be rebuilt after fork() */
+	struct ekq_ep *fork_next;
+};
+
+/* The EVFILT_USER ident that marks held events (and names the instance). */
+#define EKQ_USER_IDENT ((uintptr_t)0x65706b71) /* "epkq" */
+
+/* instance.c */
+EKQ_HIDDEN struct ekq_ep *ekq_ep_get(int epfd);
+EKQ_HIDDEN void ekq_ep_put(struct ekq_ep *ep);
+EKQ_HIDDEN void ekq_ep_forget(int epfd, struct ekq_ep *ep);
+EKQ_HIDDEN bool ekq_is_instance(int fd);
+EKQ_HIDDEN struct ekq_ep *ekq_ep_peek_locked(int fd);
+EKQ_HIDDEN void ekq_table_lock(void);
+EKQ_HIDDEN void ekq_table_unlock(void);
+EKQ_HIDDEN void ekq_ep_set_user(struct ekq_ep *ep, bool on);
+EKQ_HIDDEN bool ekq_is_signal(const struct ekq_ep *ep, const struct kevent *kev);
+EKQ_HIDDEN int ekq_signal_register(struct ekq_ep *ep);
+EKQ_HIDDEN int ekq_new_kqueue(bool cloexec);
+EKQ_HIDDEN void ekq_each_instance_locked(
+    void (*fn)(int epfd, struct ekq_ep *ep, void *arg), void *arg);
+
+/* reg.c: the registration table */
+EKQ_HIDDEN struct ekq_reg *ekq_reg_find(struct ekq_ep *ep, int fd);
+EKQ_HIDDEN struct ekq_reg *ekq_reg_slot(struct ekq_ep *ep, int fd);
+EKQ_HIDDEN void ekq_reg_release(struct ekq_ep *ep, int fd, struct ekq_reg *reg);
+EKQ_HIDDEN void ekq_reg_free_all(struct ekq_ep *ep);
+EKQ_HIDDEN void ekq_held_push(struct ekq_ep *ep, int fd, struct ekq_reg *reg,
+    uint32_t bits);
+EKQ_HIDDEN void ekq_held_unlink(struct ekq_ep *ep, int fd, struct ekq_reg *reg);
+
+/* knotes.c: a registration's knotes */
+EKQ_HIDDEN int ekq_knotes_apply(struct ekq_ep *ep, int fd, struct ekq_reg *reg,
+    uint8_t want, uint8_t hidden, uint32_t events, bool disarmed, bool probe,
+    uint32_t gen);
+EKQ_HIDDEN int ekq_knotes_probe(struct ekq_ep *ep, int fd,
+    const struct ekq_reg *reg);
+EKQ_HIDDEN int ekq_knotes_delete(struct ekq_ep *ep, int fd,
+    const struct ekq_reg *reg);
+EKQ_HIDDEN void ekq_knotes_disarm(struct ekq_ep *ep, int fd,
+    const struct ekq_reg *reg);
+EKQ_HIDDEN void ekq_knotes_plan(uint8_t kind, uint32_t events, uint8_t *want,
+    uint8_t *hidden);
+EKQ_HIDDEN int ekq_kevent_change(int kq, struct kevent *changes, int n);
+
+/* kind.c */
+EKQ_HIDDEN int ekq_fd_kind(int fd, uint8_t *kind);
+
+/* bits.c: what Linux would report */
+EKQ_HIDDEN uint32_t ekq_linux_bits(int fd, uint8_t kind);
+EKQ_HIDDEN uint32_t ekq_fast_bits(uint8_t kind, short filter);
+
+/* nest.c */
+EKQ_HIDDEN int ekq_nest_check(struct ekq_ep *ep, int inner_fd);
+EKQ_HIDDEN int ekq_nest_add(struct ekq_ep *ep, int inner_fd);
+EKQ_HIDDEN void ekq_nest_remove(struct ekq_ep *ep, int inner_fd);
+
+/* fork.c */
+EKQ_HIDDEN void ekq_fork_init(void);
+
+#endif

@@ -1,0 +1,73 @@
+/*
+ * What a descriptor is, as far as epoll's rules go: Linux's bits differ by
+ * kind (a pipe's write end reports EPOLLERR where a socket reports EPOLLHUP,
+ * TCP never sets EPOLLWRBAND, ...).
+ */
+#include "config.h"
+
+#include "ep.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static uint8_t
+socket_kind(int fd)
+{
+	int type = 0;
+	socklen_t len = sizeof type;
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == -1)
+		return EKQ_FD_OTHER;
+	struct sockaddr_storage ss;
+	len = sizeof ss;
+	ss.ss_family = AF_UNSPEC;
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
+		ss.ss_family = AF_UNSPEC;
+	bool inet = ss.ss_family == AF_INET || ss.ss_family == AF_INET6;
+	if (type == SOCK_STREAM)
+		return inet ? EKQ_FD_TCP : EKQ_FD_STREAM;
+	if (type == SOCK_SEQPACKET)
+		return EKQ_FD_STREAM;
+	return EKQ_FD_DGRAM;
+}
+
+/* 0, or EPERM for what Linux cannot poll (file_can_poll()). */
+int
+ekq_fd_kind(int fd, uint8_t *kind)
+{
+	struct stat st;
+	if (fstat(fd, &st) == -1)
+		return errno;
+	switch (st.st_mode & S_IFMT) {
+	case S_IFREG:
+	case S_IFDIR:
+	case S_IFBLK:
+	case S_IFLNK:
+		return EPERM;
+	case S_IFIFO:
+		switch (fcntl(fd, F_GETFL) & O_ACCMODE) {
+		case O_RDONLY:
+			*kind = EKQ_FD_PIPE_R;
+			break;
+		case O_WRONLY:
+			*kind = EKQ_FD_PIPE_W;
+			break;
+		default:
+			*kind = EKQ_FD_PIPE_RW;
+			break;
+		}
+		return 0;
+	case S_IFSOCK:
+		*kind = socket_kind(fd);
+		return 0;
+	case S_IFCHR:
+		*kind = isatty(fd) ? EKQ_FD_TTY : EKQ_FD_OTHER;
+		return 0;
+	default:
+		*kind = ekq_is_instance(fd) ? EKQ_FD_EPOLL : EKQ_FD_OTHER;
+		return 0;
+	}
+}

@@ -1,0 +1,303 @@
+/*
+ * A registration's knotes: which filters, with which flags, and the
+ * changelists that move the kqueue from one registration to the next.
+ *
+ * kqueue keeps a knote's EV_CLEAR/EV_DISPATCH from the EV_ADD that made it
+ * (kqueue_register() never updates kn_flags), so a knote whose mode
+ * changes is deleted and added again.  Every change carries EV_RECEIPT,
+ * so each one's result comes back and a failed call can be undone.
+ */
+#include "config.h"
+
+#include "ep.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <string.h>
+#include <unistd.h>
+
+static const short ekq_filters[3] = { EVFILT_READ, EVFILT_WRITE,
+#ifdef HAVE_EVFILT_EXCEPT
+	EVFILT_EXCEPT
+#else
+	0
+#endif
+};
+
+#define EKQ_IN_BITS  (EPOLLIN | EPOLLRDNORM)
+#define EKQ_OUT_BITS (EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND)
+
+void
+ekq_knotes_plan(uint8_t kind, uint32_t events, uint8_t *want, uint8_t *hidden)
+{
+	uint8_t w = 0, h = 0;
+	if (events & (EKQ_IN_BITS | EPOLLRDHUP))
+		w |= EKQ_KN_READ;
+	if (events & EKQ_OUT_BITS)
+		w |= EKQ_KN_WRITE;
+#ifdef HAVE_EVFILT_EXCEPT
+	if ((events & (EPOLLPRI | EPOLLRDBAND)) &&
+	    (ekq_kind_socket(kind) || kind == EKQ_FD_TTY))
+		w |= EKQ_KN_EXCEPT;
+#endif
+	switch (kind) {
+	case EKQ_FD_EPOLL:
+		/* An epoll descriptor is only ever readable (ep_eventpoll_poll). */
+		w &= EKQ_KN_READ;
+		break;
+	case EKQ_FD_PIPE_R:
+		/* pipe_poll(): a read end is never writable, HUP needs a reader. */
+		w &= EKQ_KN_READ;
+		if (!w)
+			h = EKQ_KN_READ;
+		break;
+	case EKQ_FD_PIPE_W:
+		/*
+		 * A write end is never readable; its EPOLLERR (no reader left)
+		 * shows as EOF on a read knote, which -- unlike a write knote --
+		 * fires for nothing else (filt_piperead sees its peer gone).
+		 */
+		w &= EKQ_KN_WRITE;
+		if (!w)
+			h = EKQ_KN_READ;
+		break;
+	case EKQ_FD_PIPE_RW:
+		break; /* it is its own reader and writer: never HUP nor ERR */
+	case EKQ_FD_TCP:
+	case EKQ_FD_STREAM:
+	case EKQ_FD_DGRAM:
+		/*
+		 * A level read knote sees EOF and errors as long as they last;
+		 * an edge-triggered write knote misses the read side closing.
+		 */
+		if (!(w & EKQ_KN_READ) &&
+		    (!(w & EKQ_KN_WRITE) || (events & EPOLLET)))
+			h |= EKQ_KN_READ;
+		if (!(w & (EKQ_KN_READ | EKQ_KN_WRITE)))
+			h |= EKQ_KN_WRITE;
+		break;
+	default:
+		if (!(w & (EKQ_KN_READ | EKQ_KN_WRITE)))
+			h = EKQ_KN_READ;
+		break;
+	}
+	*want = w;
+	*hidden = h;
+}
+
+/* The EV_ADD parameters of knote `bit` of a registration. */
+static void
+params(uint8_t kind, uint32_t events, uint8_t bit, bool hid,
+    unsigned short *mode, unsigned *fflags, int64_t *data)
+{
+	*mode = 0;
+	if ((events & EPOLLET) || hid)
+		*mode |= EV_CLEAR;
+#ifdef HAVE_EV_DISPATCH
+	/* Not on a hidden knote: when it fires with nothing to report, the
+	 * one shot is not spent, and a dispatched knote would stay off. */
+	if ((events & EPOLLONESHOT) && !hid)
+		*mode |= EV_DISPATCH;
+#endif
+	*fflags = 0;
+	*data = 0;
+	/*
+	 * A socket knote that only watches for EOF and errors asks for a
+	 * low-water mark no buffer reaches: filt_soread/filt_sowrite then
+	 * fire on EOF and errors alone.
+	 */
+	bool eof_only = (bit == EKQ_KN_READ && !(events & EKQ_IN_BITS)) ||
+	    (bit == EKQ_KN_WRITE && hid);
+	if (ekq_kind_socket(kind) && eof_only) {
+		*fflags = NOTE_LOWAT;
+		*data = INT_MAX;
+	}
+#ifdef HAVE_EVFILT_EXCEPT
+	if (bit == EKQ_KN_EXCEPT)
+		*fflags = NOTE_OOB;
+#endif
+}
+
+static short
+filter_of(uint8_t bit)
+{
+	return ekq_filters[bit == EKQ_KN_READ ? 0 : bit == EKQ_KN_WRITE ? 1 : 2];
+}
+
+static void
+set_change(struct kevent *kev, int fd, uint8_t bit, unsigned short flags,
+    uint8_t kind, uint32_t events, bool hid, uint32_t gen)
+{
+	unsigned short mode;
+	unsigned fflags;
+	int64_t data;
+	params(kind, events, bit, hid, &mode, &fflags, &data);
+	if (flags & EV_ADD)
+		flags |= mode;
+	EV_SET(kev, (uintptr_t)fd, filter_of(bit), flags | EV_RECEIPT, fflags,
+	    data, (void *)(uintptr_t)gen);
+}
+
+int
+ekq_kevent_change(int kq, struct kevent *changes, int n)
+{
+	if (n == 0)
+		return 0;
+#ifdef HAVE_EV_RECEIPT
+	struct timespec zero = { 0, 0 };
+	int got = kevent(kq, changes, n, changes, n, &zero);
+	if (got == -1)
+		return errno;
+	for (int i = got; i < n; i++) {
+		/* Not reported: cannot happen with room for every receipt. */
+		changes[i].flags = EV_ERROR;
+		changes[i].data = EINVAL;
+	}
+#else
+	for (int i = 0; i < n; i++) {
+		struct kevent one = changes[i];
+		one.flags &= ~EV_RECEIPT;
+		int rc = kevent(kq, &one, 1, NULL, 0, NULL);
+		changes[i].flags = EV_ERROR;
+		changes[i].data = rc == -1 ? errno : 0;
+	}
+#endif
+	return 0;
+}
+
+static int
+first_error(const struct kevent *changes, int from, int n)
+{
+	for (int i = from; i < n; i++)
+		if ((changes[i].flags & EV_ERROR) && changes[i].data != 0)
+			return (int)changes[i].data;
+	return 0;
+}
+
+static uint8_t
+any_bit(uint8_t set)
+{
+	return set & (uint8_t)-set;
+}
+
+/*
+ * Move the kqueue to registration (want, hidden, events).  With `probe`,
+ * an existing knote is touched first without EV_ADD: ENOENT then means the
+ * registration is stale (its descriptor was closed), and nothing is left
+ * changed.  On failure the old knotes are restored as far as possible.
+ */
+int
+ekq_knotes_apply(struct ekq_ep *ep, int fd, struct ekq_reg *reg,
+    uint8_t want, uint8_t hidden, uint32_t events, bool disarmed, bool probe,
+    uint32_t gen)
+{
+	struct kevent ch[8], undo[8];
+	int n = 0, nundo = 0;
+	uint8_t old = reg->knotes, oldhid = reg->hidden;
+	uint32_t oldev = reg->events, oldgen = reg->gen;
+	uint8_t now = want | hidden;
+
+	if (probe && old) {
+		uint8_t bit = any_bit(old);
+		set_change(&ch[n++], fd, bit, 0, reg->kind, oldev,
+		    (oldhid & bit) != 0, oldgen);
+	}
+	int first = n;
+	for (uint8_t bit = 1; bit <= EKQ_KN_EXCEPT; bit <<= 1) {
+		bool was = old & bit, will = now & bit;
+		bool hid = hidden & bit, washid = oldhid & bit;
+		if (!will) {
+			if (was) {
+				set_change(&ch[n++], fd, bit, EV_DELETE, reg->kind,
+				    oldev, washid, oldgen);
+				set_change(&undo[nundo++], fd, bit, EV_ADD, reg->kind,
+				    oldev, washid, oldgen);
+			}
+			continue;
+		}
+		unsigned short m_old, m_new;
+		unsigned ff;
+		int64_t d;
+		params(reg->kind, oldev, bit, washid, &m_old, &ff, &d);
+		params(reg->kind, events, bit, hid, &m_new, &ff, &d);
+		if (was && m_old != m_new) {
+			set_change(&ch[n++], fd, bit, EV_DELETE, reg->kind, oldev,
+			    washid, oldgen);
+		}
+		unsigned short flags = EV_ADD | (disarmed ? EV_DISABLE : EV_ENABLE);
+		set_change(&ch[n++], fd, bit, flags, reg->kind, events, hid, gen);
+		if (was)
+			set_change(&undo[nundo++], fd, bit, EV_ADD, reg->kind, oldev,
+			    washid, oldgen);
+		else
+			set_change(&undo[nundo++], fd, bit, EV_DELETE, reg->kind,
+			    events, hid, gen);
+	}
+	int err = ekq_kevent_change(ep->epfd, ch, n);
+	if (err != 0)
+		return err;
+	if (probe && old && (ch[0].flags & EV_ERROR) && ch[0].data != 0) {
+		/* Stale: take back whatever the changes after it created. */
+		struct kevent rm[3];
+		int nrm = 0;
+		for (uint8_t bit = 1; bit <= EKQ_KN_EXCEPT; bit <<= 1)
+			if (now & bit)
+				set_change(&rm[nrm++], fd, bit, EV_DELETE, reg->kind,
+				    events, (hidden & bit) != 0, gen);
+		ekq_kevent_change(ep->epfd, rm, nrm);
+		return (int)ch[0].data == ENOENT ? ENOENT : (int)ch[0].data;
+	}
+	err = first_error(ch, first, n);
+	if (err != 0) {
+		ekq_kevent_change(ep->epfd, undo, nundo);
+		return err;
+	}
+	reg->knotes = now;
+	reg->hidden = hidden;
+	return 0;
+}
+
+/* Does the kqueue still hold this registration's knotes?  0, ENOENT, errno. */
+int
+ekq_knotes_probe(struct ekq_ep *ep, int fd, const struct ekq_reg *reg)
+{
+	if (!reg->knotes)
+		return 0;
+	uint8_t bit = any_bit(reg->knotes);
+	struct kevent ch;
+	set_change(&ch, fd, bit, 0, reg->kind, reg->events,
+	    (reg->hidden & bit) != 0, reg->gen);
+	int err = ekq_kevent_change(ep->epfd, &ch, 1);
+	return err != 0 ? err : (int)ch.data;
+}
+
+/* Delete the knotes; ENOENT when they were already gone (a stale one). */
+int
+ekq_knotes_delete(struct ekq_ep *ep, int fd, const struct ekq_reg *reg)
+{
+	struct kevent ch[3];
+	int n = 0;
+	for (uint8_t bit = 1; bit <= EKQ_KN_EXCEPT; bit <<= 1)
+		if (reg->knotes & bit)
+			set_change(&ch[n++], fd, bit, EV_DELETE, reg->kind,
+			    reg->events, (reg->hidden & bit) != 0, reg->gen);
+	if (n == 0)
+		return 0;
+	int err = ekq_kevent_change(ep->epfd, ch, n);
+	if (err != 0)
+		return err;
+	return (int)ch[0].data;
+}
+
+/* EPOLLONESHOT fired: no knote of the registration may fire again. */
+void
+ekq_knotes_disarm(struct ekq_ep *ep, int fd, const struct ekq_reg *reg)
+{
+	struct kevent ch[3];
+	int n = 0;
+	for (uint8_t bit = 1; bit <= EKQ_KN_EXCEPT; bit <<= 1)
+		if (reg->knotes & bit)
+			set_change(&ch[n++], fd, bit, EV_DISABLE, reg->kind,
+			    reg->events, (reg->hidden & bit) != 0, reg->gen);
+	ekq_kevent_change(ep->epfd, ch, n);
+}

@@ -1,0 +1,119 @@
+/*
+ * Epoll descriptors inside epoll descriptors: Linux refuses (ELOOP) an
+ * EPOLL_CTL_ADD that would close a cycle or make a chain of more than
+ * five instances (EP_MAX_NESTS, counted by ep_loop_check()).  Each
+ * instance keeps the epoll descriptors registered in it; the lists are
+ * changed and read under the table lock.
+ */
+#include "config.h"
+
+#include "ep.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#define EKQ_MAX_CHAIN 5 /* instances in the longest chain Linux accepts */
+
+/* Longest chain below `ep` (0: it holds no instance); -1 if it reaches `to`. */
+static int
+depth_below(struct ekq_ep *ep, struct ekq_ep *to, int guard)
+{
+	if (guard > 64)
+		return -1;
+	int best = 0;
+	for (int i = 0; i < ep->nnested; i++) {
+		struct ekq_ep *in = ekq_ep_peek_locked(ep->nested[i]);
+		if (in == NULL)
+			continue;
+		if (in == to)
+			return -1;
+		int d = depth_below(in, to, guard + 1);
+		if (d < 0)
+			return -1;
+		if (d + 1 > best)
+			best = d + 1;
+	}
+	return best;
+}
+
+struct above_ctx {
+	struct ekq_ep *target;
+	int depth;
+	int guard;
+};
+
+static int depth_above(struct ekq_ep *ep, int guard);
+
+static void
+visit_parent(int epfd, struct ekq_ep *parent, void *arg)
+{
+	struct above_ctx *ctx = arg;
+	(void)epfd;
+	for (int i = 0; i < parent->nnested; i++) {
+		if (ekq_ep_peek_locked(parent->nested[i]) != ctx->target)
+			continue;
+		int d = depth_above(parent, ctx->guard + 1) + 1;
+		if (d > ctx->depth)
+			ctx->depth = d;
+		break;
+	}
+}
+
+/* Longest chain above `ep` (0: no instance holds it). */
+static int
+depth_above(struct ekq_ep *ep, int guard)
+{
+	struct above_ctx ctx = { ep, 0, guard };
+	if (guard > 64)
+		return 64;
+	ekq_each_instance_locked(visit_parent, &ctx);
+	return ctx.depth;
+}
+
+int
+ekq_nest_check(struct ekq_ep *ep, int inner_fd)
+{
+	ekq_table_lock();
+	struct ekq_ep *inner = ekq_ep_peek_locked(inner_fd);
+	int err = 0;
+	if (inner != NULL) {
+		int below = depth_below(inner, ep, 0);
+		if (below < 0 || depth_above(ep, 0) + below + 2 > EKQ_MAX_CHAIN)
+			err = ELOOP;
+	}
+	ekq_table_unlock();
+	return err;
+}
+
+int
+ekq_nest_add(struct ekq_ep *ep, int inner_fd)
+{
+	int err = 0;
+	ekq_table_lock();
+	if (ep->nnested == ep->capnested) {
+		int cap = ep->capnested ? ep->capnested * 2 : 4;
+		int *n = realloc(ep->nested, (size_t)cap * sizeof *n);
+		if (n == NULL)
+			err = ENOMEM;
+		else {
+			ep->nested = n;
+			ep->capnested = cap;
+		}
+	}
+	if (err == 0)
+		ep->nested[ep->nnested++] = inner_fd;
+	ekq_table_unlock();
+	return err;
+}
+
+void
+ekq_nest_remove(struct ekq_ep *ep, int inner_fd)
+{
+	ekq_table_lock();
+	for (int i = 0; i < ep->nnested; i++)
+		if (ep->nested[i] == inner_fd) {
+			ep->nested[i] = ep->nested[--ep->nnested];
+			break;
+		}
+	ekq_table_unlock();
+}
