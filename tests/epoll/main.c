@@ -1,0 +1,84 @@
+/*
+ * The epoll conformance suite.  Written once, against the epoll API and
+ * POSIX only; on Linux it is built twice, against the kernel's own
+ * <sys/epoll.h> (the oracle) and against epollkq.  Both must pass the same
+ * assertions: a case that Linux fails is a wrong case.
+ *
+ * Deliberately NOT tested, because epollkq cannot follow Linux there by
+ * design (see DESIGN.md):
+ *  - events for a registered fd that was closed while a dup() of it stays
+ *    open.  Linux keys a registration on (open file description, fd number)
+ *    and keeps reporting it until the last reference to the file goes away;
+ *    kqueue drops knotes on close(fd).  So no case closes a registered fd
+ *    while another descriptor still refers to the same file.
+ *  - a parent and its fork()ed child sharing one epoll instance (Linux:
+ *    one instance, shared ready list and ET/ONESHOT state; epollkq rebuilds
+ *    a separate instance in the child).  The fork cases check only that the
+ *    child's copy keeps its number and registrations and works on its own.
+ *  - EPOLLEXCLUSIVE's wake-one behaviour.  Only its errno rules and that ADD
+ *    accepts it are asserted.
+ *
+ * Special argv (used by cases that exec this binary to look at the world
+ * after execve):
+ *   --ep-fd-open N       exit 0 if descriptor N is open, 1 if not
+ *   --ep-wait N DATA     exit 0 if epoll_wait(N, .., 1, 0) returns exactly
+ *                        one event whose data.u64 is DATA; 2 on error, 3 if
+ *                        nothing, 4 if other data
+ */
+#include "config.h"
+
+#include "ep_test.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+const char *ep_self_exe;
+
+extern Suite *ep_create_suite(void);
+extern Suite *ep_ctl_errors_suite(void);
+extern Suite *ep_wait_errors_suite(void);
+
+static int
+child_fd_open(const char *arg)
+{
+	int fd = atoi(arg);
+	return fcntl(fd, F_GETFD) == -1 ? 1 : 0;
+}
+
+static int
+child_wait(const char *fdarg, const char *dataarg)
+{
+	int epfd = atoi(fdarg);
+	uint64_t want = strtoull(dataarg, NULL, 0);
+	struct epoll_event ev[2];
+	int n = epoll_wait(epfd, ev, 2, 0);
+	if (n < 0)
+		return 2;
+	if (n != 1)
+		return 3;
+	return ev[0].data.u64 == want ? 0 : 4;
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc == 3 && strcmp(argv[1], "--ep-fd-open") == 0)
+		return child_fd_open(argv[2]);
+	if (argc == 4 && strcmp(argv[1], "--ep-wait") == 0)
+		return child_wait(argv[2], argv[3]);
+
+	/* Cases exec this binary by path: make a relative argv[0] absolute
+	 * so that it still names us whatever the current directory. */
+	static char self[PATH_MAX];
+	ep_self_exe = realpath(argv[0], self) != NULL ? self : argv[0];
+
+	static Suite *(*const suites[])(void) = {
+		ep_create_suite,
+		ep_ctl_errors_suite,
+		ep_wait_errors_suite,
+		NULL
+	};
+	return ekq_run_suites(suites);
+}
