@@ -7,7 +7,16 @@ EKQ_EPOLL_TEST_SOURCES = \
 	tests/epoll/main.c \
 	tests/epoll/create.c \
 	tests/epoll/ctl_errors.c \
-	tests/epoll/wait_errors.c
+	tests/epoll/wait_errors.c \
+	tests/epoll/pipe.c \
+	tests/epoll/fifo.c \
+	tests/epoll/unix_stream.c \
+	tests/epoll/unix_dgram.c \
+	tests/epoll/tcp.c \
+	tests/epoll/udp.c \
+	tests/epoll/listen.c \
+	tests/epoll/connect.c \
+	tests/epoll/shutdown.c
 
 if EKQ_HOST_HAS_EPOLL
 check_PROGRAMS += tests/epoll/epoll-linux

@@ -39,6 +39,15 @@ const char *ep_self_exe;
 extern Suite *ep_create_suite(void);
 extern Suite *ep_ctl_errors_suite(void);
 extern Suite *ep_wait_errors_suite(void);
+extern Suite *ep_pipe_suite(void);
+extern Suite *ep_fifo_suite(void);
+extern Suite *ep_unix_stream_suite(void);
+extern Suite *ep_unix_dgram_suite(void);
+extern Suite *ep_tcp_suite(void);
+extern Suite *ep_udp_suite(void);
+extern Suite *ep_listen_suite(void);
+extern Suite *ep_connect_suite(void);
+extern Suite *ep_shutdown_suite(void);
 
 static int
 child_fd_open(const char *arg)
@@ -78,6 +87,15 @@ main(int argc, char **argv)
 		ep_create_suite,
 		ep_ctl_errors_suite,
 		ep_wait_errors_suite,
+		ep_pipe_suite,
+		ep_fifo_suite,
+		ep_unix_stream_suite,
+		ep_unix_dgram_suite,
+		ep_tcp_suite,
+		ep_udp_suite,
+		ep_listen_suite,
+		ep_connect_suite,
+		ep_shutdown_suite,
 		NULL
 	};
 	return ekq_run_suites(suites);
