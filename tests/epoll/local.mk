@@ -16,7 +16,15 @@ EKQ_EPOLL_TEST_SOURCES = \
 	tests/epoll/udp.c \
 	tests/epoll/listen.c \
 	tests/epoll/connect.c \
-	tests/epoll/shutdown.c
+	tests/epoll/shutdown.c \
+	tests/epoll/level_edge.c \
+	tests/epoll/oneshot.c \
+	tests/epoll/modify.c \
+	tests/epoll/close_reuse.c \
+	tests/epoll/dup.c \
+	tests/epoll/nested.c \
+	tests/epoll/poll_epfd.c \
+	tests/epoll/fairness.c
 
 if EKQ_HOST_HAS_EPOLL
 check_PROGRAMS += tests/epoll/epoll-linux

@@ -48,6 +48,14 @@ extern Suite *ep_udp_suite(void);
 extern Suite *ep_listen_suite(void);
 extern Suite *ep_connect_suite(void);
 extern Suite *ep_shutdown_suite(void);
+extern Suite *ep_level_edge_suite(void);
+extern Suite *ep_oneshot_suite(void);
+extern Suite *ep_modify_suite(void);
+extern Suite *ep_close_reuse_suite(void);
+extern Suite *ep_dup_suite(void);
+extern Suite *ep_nested_suite(void);
+extern Suite *ep_poll_epfd_suite(void);
+extern Suite *ep_fairness_suite(void);
 
 static int
 child_fd_open(const char *arg)
@@ -96,6 +104,14 @@ main(int argc, char **argv)
 		ep_listen_suite,
 		ep_connect_suite,
 		ep_shutdown_suite,
+		ep_level_edge_suite,
+		ep_oneshot_suite,
+		ep_modify_suite,
+		ep_close_reuse_suite,
+		ep_dup_suite,
+		ep_nested_suite,
+		ep_poll_epfd_suite,
+		ep_fairness_suite,
 		NULL
 	};
 	return ekq_run_suites(suites);
