@@ -24,7 +24,10 @@ EKQ_EPOLL_TEST_SOURCES = \
 	tests/epoll/dup.c \
 	tests/epoll/nested.c \
 	tests/epoll/poll_epfd.c \
-	tests/epoll/fairness.c
+	tests/epoll/threads.c \
+	tests/epoll/fairness.c \
+	tests/epoll/signals.c \
+	tests/epoll/timeouts.c
 
 if EKQ_HOST_HAS_EPOLL
 check_PROGRAMS += tests/epoll/epoll-linux

@@ -55,7 +55,10 @@ extern Suite *ep_close_reuse_suite(void);
 extern Suite *ep_dup_suite(void);
 extern Suite *ep_nested_suite(void);
 extern Suite *ep_poll_epfd_suite(void);
+extern Suite *ep_threads_suite(void);
 extern Suite *ep_fairness_suite(void);
+extern Suite *ep_signals_suite(void);
+extern Suite *ep_timeouts_suite(void);
 
 static int
 child_fd_open(const char *arg)
@@ -111,7 +114,10 @@ main(int argc, char **argv)
 		ep_dup_suite,
 		ep_nested_suite,
 		ep_poll_epfd_suite,
+		ep_threads_suite,
 		ep_fairness_suite,
+		ep_signals_suite,
+		ep_timeouts_suite,
 		NULL
 	};
 	return ekq_run_suites(suites);
