@@ -27,7 +27,9 @@ EKQ_EPOLL_TEST_SOURCES = \
 	tests/epoll/threads.c \
 	tests/epoll/fairness.c \
 	tests/epoll/signals.c \
-	tests/epoll/timeouts.c
+	tests/epoll/timeouts.c \
+	tests/epoll/cloexec.c \
+	tests/epoll/fork.c
 
 if EKQ_HOST_HAS_EPOLL
 check_PROGRAMS += tests/epoll/epoll-linux

@@ -59,6 +59,8 @@ extern Suite *ep_threads_suite(void);
 extern Suite *ep_fairness_suite(void);
 extern Suite *ep_signals_suite(void);
 extern Suite *ep_timeouts_suite(void);
+extern Suite *ep_cloexec_suite(void);
+extern Suite *ep_fork_suite(void);
 
 static int
 child_fd_open(const char *arg)
@@ -118,6 +120,8 @@ main(int argc, char **argv)
 		ep_fairness_suite,
 		ep_signals_suite,
 		ep_timeouts_suite,
+		ep_cloexec_suite,
+		ep_fork_suite,
 		NULL
 	};
 	return ekq_run_suites(suites);
