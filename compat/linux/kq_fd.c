@@ -169,62 +169,33 @@ place(const struct ekq_fdrec *rec, unsigned slot)
 }
 
 /*
- * Is `fd` still the file registered under its number in `epfd`?  1 yes,
- * 0 no, -1 cannot tell (no kcmp here).
+ * Is `rec` still the file behind its descriptor number?  Asked of the
+ * kernel with EPOLL_CTL_ADD of the number into an epoll that holds the
+ * record's registration: EEXIST means the same (file, number) pair is
+ * registered there -- the record is current.  Anything else means the
+ * number was closed, or now names another file.  (A lookup in the epoll's
+ * tree: unlike kcmp(KCMP_EPOLL_TFD), whose cost grows with the number of
+ * registrations, and unlike EPOLL_CTL_MOD, it re-queues nothing.)
  */
-static int ekq_have_kcmp = -1; /* -1 unknown, 0 no, 1 yes */
-
-static int
-kcmp_same(int epfd, int fd)
-{
-#if defined(HAVE_LINUX_KCMP_H) && defined(SYS_kcmp)
-	if (ekq_have_kcmp == 0)
-		return -1;
-	pid_t pid = getpid();
-	/* Several registrations may carry this number: any one may be it. */
-	for (uint32_t toff = 0;; toff++) {
-		struct kcmp_epoll_slot slot = { .efd = (uint32_t)epfd,
-			.tfd = (uint32_t)fd, .toff = toff };
-		long r = syscall(SYS_kcmp, pid, pid, KCMP_EPOLL_TFD, fd,
-		    (unsigned long)&slot);
-		if (r == 0) {
-			ekq_have_kcmp = 1;
-			return 1;
-		}
-		if (r > 0)
-			continue;
-		if (errno == ENOENT || errno == EBADF) {
-			ekq_have_kcmp = 1;
-			return 0;
-		}
-		if (ekq_have_kcmp == -1)
-			ekq_have_kcmp = 0;
-		return -1;
-	}
-#else
-	(void)epfd;
-	(void)fd;
-	return -1;
-#endif
-}
-
 bool
 ekq_fd_valid(struct ekq_kq *kq, struct ekq_fdrec *rec)
 {
 	for (unsigned loc = 0; loc < EKQ_NLOCS; loc++) {
 		if (!(rec->locreg & (1u << loc)))
 			continue;
-		int same = kcmp_same(ekq_loc_epfd(kq, loc), rec->fd);
-		if (same >= 0)
-			return same == 1;
-		break;
+		int epfd = ekq_loc_epfd(kq, loc);
+		struct epoll_event ev = { .events = 0,
+			.data.u64 = EKQ_DATA_MARKER };
+		if (epoll_ctl(epfd, EPOLL_CTL_ADD, rec->fd, &ev) == 0) {
+			/* A new file under the old number: not ours. */
+			epoll_ctl(epfd, EPOLL_CTL_DEL, rec->fd, NULL);
+			return false;
+		}
+		return errno == EEXIST;
 	}
-	/* No kcmp: compare the inode, exact for pipes and sockets. */
-	struct stat st;
-	if (fstat(rec->fd, &st) == -1)
-		return false;
-	return st.st_dev == rec->dev && st.st_ino == rec->ino;
+	return false;
 }
+
 
 /*
  * A stale level registration -- its number closed while the file lives on
