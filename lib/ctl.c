@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "ep.h"
+#include "sys.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -182,7 +183,8 @@ ekq_epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
 			return fail(EFAULT);
 		memcpy(&ev, event, sizeof ev);
 	}
-	if (fcntl(epfd, F_GETFD) == -1 || fcntl(fd, F_GETFD) == -1)
+	if (ekq_sys_fcntl(epfd, F_GETFD, 0) == -1 ||
+	    ekq_sys_fcntl(fd, F_GETFD, 0) == -1)
 		return fail(EBADF);
 	uint8_t kind = EKQ_FD_OTHER;
 	int err = ekq_fd_kind(fd, &kind);
@@ -223,7 +225,7 @@ ekq_epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
 		}
 	}
 	pthread_mutex_unlock(&ep->lock);
-	if (err == EINVAL && kevent(epfd, NULL, 0, NULL, 0, NULL) == -1)
+	if (err == EINVAL && ekq_sys_kevent(epfd, NULL, 0, NULL, 0, NULL) == -1)
 		ekq_ep_forget(epfd, ep); /* the kqueue itself is gone */
 	ekq_ep_put(ep);
 	return err == 0 ? 0 : fail(err);

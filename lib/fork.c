@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include "ep.h"
+#include "sys.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -24,7 +25,7 @@ static void
 note_cloexec(int epfd, struct ekq_ep *ep, void *arg)
 {
 	(void)arg;
-	int flags = fcntl(epfd, F_GETFD);
+	int flags = ekq_sys_fcntl(epfd, F_GETFD, 0);
 	if (flags != -1)
 		ep->cloexec = (flags & FD_CLOEXEC) != 0;
 }
@@ -57,9 +58,10 @@ renumber(int epfd, struct ekq_ep *ep, void *arg)
 	if (kq != epfd) {
 		/* dup2() drops close-on-exec; the kqueue is probed through
 		 * the new number while the old one still names it. */
-		if (dup2(kq, epfd) == -1 ||
-		    fcntl(epfd, F_SETFD, ep->cloexec ? FD_CLOEXEC : 0) == -1 ||
-		    kevent(epfd, NULL, 0, NULL, 0, NULL) == -1)
+		if (ekq_sys_dup2(kq, epfd) == -1 ||
+		    ekq_sys_fcntl(epfd, F_SETFD,
+		    ep->cloexec ? FD_CLOEXEC : 0) == -1 ||
+		    ekq_sys_kevent(epfd, NULL, 0, NULL, 0, NULL) == -1)
 			ep->broken = true;
 		close(kq);
 	}

@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include "ep.h"
+#include "sys.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -96,7 +97,7 @@ ekq_is_instance(int fd)
 	if (!yes)
 		return false;
 	/* Still a kqueue?  (A closed one's number may have been reused.) */
-	return kevent(fd, NULL, 0, NULL, 0, NULL) == 0;
+	return ekq_sys_kevent(fd, NULL, 0, NULL, 0, NULL) == 0;
 }
 
 /*
@@ -123,7 +124,7 @@ signal_init(struct ekq_ep *ep)
 	ep->signal_wr = p[1];
 	EV_SET(&kev, p[0], EVFILT_READ, EV_ADD, 0, 0, NULL);
 #endif
-	return kevent(ep->epfd, &kev, 1, NULL, 0, NULL);
+	return ekq_sys_kevent(ep->epfd, &kev, 1, NULL, 0, NULL);
 }
 
 int
@@ -135,7 +136,7 @@ ekq_signal_register(struct ekq_ep *ep)
 #else
 	EV_SET(&kev, ep->signal_rd, EVFILT_READ, EV_ADD, 0, 0, NULL);
 #endif
-	if (kevent(ep->epfd, &kev, 1, NULL, 0, NULL) == -1)
+	if (ekq_sys_kevent(ep->epfd, &kev, 1, NULL, 0, NULL) == -1)
 		return -1;
 	bool on = ep->user_triggered;
 	ep->user_triggered = false;
@@ -165,7 +166,7 @@ ekq_ep_set_user(struct ekq_ep *ep, bool on)
 		EV_SET(&kev, EKQ_USER_IDENT, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
 	else
 		EV_SET(&kev, EKQ_USER_IDENT, EVFILT_USER, EV_CLEAR, 0, 0, NULL);
-	if (kevent(ep->epfd, &kev, 1, NULL, 0, NULL) == -1)
+	if (ekq_sys_kevent(ep->epfd, &kev, 1, NULL, 0, NULL) == -1)
 		return;
 #else
 	char buf[64];
@@ -189,7 +190,7 @@ table_insert(int fd, struct ekq_ep *ep)
 		int n = ekq_neps ? ekq_neps : 16;
 		while (n <= fd)
 			n *= 2;
-		struct ekq_ep **t = realloc(ekq_eps, (size_t)n * sizeof *t);
+		struct ekq_ep **t = ekq_realloc(ekq_eps, (size_t)n * sizeof *t);
 		if (t == NULL) {
 			ekq_table_unlock();
 			return -1;
@@ -212,21 +213,17 @@ table_insert(int fd, struct ekq_ep *ep)
 static int
 set_cloexec(int fd, bool on)
 {
-	int flags = fcntl(fd, F_GETFD);
+	int flags = ekq_sys_fcntl(fd, F_GETFD, 0);
 	if (flags == -1)
 		return -1;
 	flags = on ? flags | FD_CLOEXEC : flags & ~FD_CLOEXEC;
-	return fcntl(fd, F_SETFD, flags);
+	return ekq_sys_fcntl(fd, F_SETFD, flags);
 }
 
 int
 ekq_new_kqueue(bool cloexec)
 {
-#ifdef HAVE_KQUEUE1
-	int kq = kqueue1(cloexec ? O_CLOEXEC : 0);
-#else
-	int kq = kqueue();
-#endif
+	int kq = ekq_sys_kqueue(cloexec);
 	if (kq == -1)
 		return -1;
 	/* Some kqueues come close-on-exec whatever was asked (macOS, compat). */
@@ -246,7 +243,7 @@ ekq_epoll_create1(int flags)
 		errno = EINVAL;
 		return -1;
 	}
-	struct ekq_ep *ep = calloc(1, sizeof *ep);
+	struct ekq_ep *ep = ekq_calloc(1, sizeof *ep);
 	if (ep == NULL) {
 		errno = ENOMEM;
 		return -1;

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "ep.h"
+#include "sys.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -48,7 +49,7 @@ ekq_fd_kind(int fd, uint8_t *kind)
 	case S_IFLNK:
 		return EPERM;
 	case S_IFIFO:
-		switch (fcntl(fd, F_GETFL) & O_ACCMODE) {
+		switch (ekq_sys_fcntl(fd, F_GETFL, 0) & O_ACCMODE) {
 		case O_RDONLY:
 			*kind = EKQ_FD_PIPE_R;
 			break;

@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include "ep.h"
+#include "sys.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -145,7 +146,7 @@ ekq_kevent_change(int kq, struct kevent *changes, int n)
 		return 0;
 #ifdef HAVE_EV_RECEIPT
 	struct timespec zero = { 0, 0 };
-	int got = kevent(kq, changes, n, changes, n, &zero);
+	int got = ekq_sys_kevent(kq, changes, n, changes, n, &zero);
 	if (got == -1)
 		return errno;
 	for (int i = got; i < n; i++) {
@@ -157,7 +158,7 @@ ekq_kevent_change(int kq, struct kevent *changes, int n)
 	for (int i = 0; i < n; i++) {
 		struct kevent one = changes[i];
 		one.flags &= ~EV_RECEIPT;
-		int rc = kevent(kq, &one, 1, NULL, 0, NULL);
+		int rc = ekq_sys_kevent(kq, &one, 1, NULL, 0, NULL);
 		changes[i].flags = EV_ERROR;
 		changes[i].data = rc == -1 ? errno : 0;
 	}

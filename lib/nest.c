@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include "ep.h"
+#include "sys.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -92,7 +93,7 @@ ekq_nest_add(struct ekq_ep *ep, int inner_fd)
 	ekq_table_lock();
 	if (ep->nnested == ep->capnested) {
 		int cap = ep->capnested ? ep->capnested * 2 : 4;
-		int *n = realloc(ep->nested, (size_t)cap * sizeof *n);
+		int *n = ekq_realloc(ep->nested, (size_t)cap * sizeof *n);
 		if (n == NULL)
 			err = ENOMEM;
 		else {

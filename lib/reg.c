@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "ep.h"
+#include "sys.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,8 @@ ekq_reg_slot(struct ekq_ep *ep, int fd)
 		int n = ep->npages ? ep->npages : 4;
 		while (n <= page)
 			n *= 2;
-		struct ekq_reg **pages = realloc(ep->pages, (size_t)n * sizeof *pages);
+		struct ekq_reg **pages = ekq_realloc(ep->pages,
+		    (size_t)n * sizeof *pages);
 		if (pages == NULL)
 			return NULL;
 		memset(pages + ep->npages, 0,
@@ -34,7 +36,7 @@ ekq_reg_slot(struct ekq_ep *ep, int fd)
 		ep->npages = n;
 	}
 	if (ep->pages[page] == NULL) {
-		ep->pages[page] = calloc(EKQ_PAGE_SIZE, sizeof (struct ekq_reg));
+		ep->pages[page] = ekq_calloc(EKQ_PAGE_SIZE, sizeof (struct ekq_reg));
 		if (ep->pages[page] == NULL)
 			return NULL;
 	}

@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include "ep.h"
+#include "sys.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -45,7 +46,7 @@ fail(int err)
 static bool
 fcntl_valid(int fd)
 {
-	return fcntl(fd, F_GETFD) != -1;
+	return ekq_sys_fcntl(fd, F_GETFD, 0) != -1;
 }
 
 static bool
@@ -316,7 +317,7 @@ fetch(struct ekq_ep *ep, struct pass *p, const struct timespec *timeout,
 	int want = p->max - p->n + (ep->user_triggered ? 1 : 0);
 	if (want > EKQ_KBUF)
 		want = EKQ_KBUF;
-	int got = kevent(ep->epfd, NULL, 0, kev, want, timeout);
+	int got = ekq_sys_kevent(ep->epfd, NULL, 0, kev, want, timeout);
 	*fetched = got;
 	if (got == -1)
 		return -1;
@@ -345,7 +346,7 @@ do_wait(int epfd, struct epoll_event *events, int maxevents,
 	if (timeout != NULL)
 		deadline = ts_add(now_mono(), timeout);
 
-	struct pass *p = malloc(sizeof *p);
+	struct pass *p = ekq_malloc(sizeof *p);
 	if (p == NULL) {
 		ekq_ep_put(ep);
 		return fail(ENOMEM);
