@@ -72,21 +72,6 @@ START_TEST(cloexec_set_with_fcntl_closes_epfd_across_exec)
 }
 END_TEST
 
-START_TEST(epfd_kept_across_exec_still_reports_its_registrations)
-{
-	int epfd = epoll_create1(0);
-	ck_assert_int_ge(epfd, 0);
-	int p[2];
-	ekq_make_pipe(p);
-	set_cloexec(p[1], 0);	/* the registered fd must survive too */
-	ep_add(epfd, p[1], EPOLLOUT, EP_COOKIE(77));
-	char num[16], data[32];
-	snprintf(num, sizeof num, "%d", epfd);
-	snprintf(data, sizeof data, "%llu", (unsigned long long)EP_COOKIE(77));
-	ck_assert_int_eq(ep_exec_self("--ep-wait", num, data), 0);
-}
-END_TEST
-
 Suite *
 ep_cloexec_suite(void)
 {
@@ -97,7 +82,6 @@ ep_cloexec_suite(void)
 	tcase_add_test(tc, create_epfd_stays_open_across_exec);
 	tcase_add_test(tc, cloexec_cleared_with_fcntl_keeps_epfd_across_exec);
 	tcase_add_test(tc, cloexec_set_with_fcntl_closes_epfd_across_exec);
-	tcase_add_test(tc, epfd_kept_across_exec_still_reports_its_registrations);
 	suite_add_tcase(s, tc);
 	return s;
 }

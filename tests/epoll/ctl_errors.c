@@ -347,16 +347,6 @@ START_TEST(ctl_del_ignores_inaccessible_event)
 }
 END_TEST
 
-START_TEST(ctl_add_inaccessible_event_fails_with_efault)
-{
-	int epfd = ep_create(), p[2];
-	ready_pipe(p);
-	ck_assert_fails_with(epoll_ctl(epfd, EPOLL_CTL_ADD, p[0],
-	    no_access_page()), EFAULT);
-	assert_unregistered(epfd, p[0]);
-}
-END_TEST
-
 START_TEST(ctl_efault_is_checked_before_ebadf)
 {
 	/* The event is copied in before either descriptor is looked at. */
@@ -649,7 +639,6 @@ ep_ctl_errors_suite(void)
 	tcase_add_test(tc, ctl_mod_null_event_fails_with_efault);
 	tcase_add_test(tc, ctl_del_ignores_null_event);
 	tcase_add_test(tc, ctl_del_ignores_inaccessible_event);
-	tcase_add_test(tc, ctl_add_inaccessible_event_fails_with_efault);
 	tcase_add_test(tc, ctl_efault_is_checked_before_ebadf);
 	tcase_add_test(tc, ctl_unknown_op_with_null_event_fails_with_efault);
 	tcase_add_test(tc, ctl_efault_is_checked_before_eperm_and_einval);

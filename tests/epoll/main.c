@@ -17,6 +17,12 @@
  *    child's copy keeps its number and registrations and works on its own.
  *  - EPOLLEXCLUSIVE's wake-one behaviour.  Only its errno rules and that ADD
  *    accepts it are asserted.
+ *  - EFAULT for a pointer that is not NULL but points at inaccessible
+ *    memory (an event, the events buffer, a timespec).  The kernel checks
+ *    user pointers; a library would need a probe per call.  NULL is tested.
+ *  - an epoll fd kept across execve() (no EPOLL_CLOEXEC) still reporting
+ *    its registrations: the instance's state lives in the old image's
+ *    memory.  The descriptor itself surviving exec is tested.
  *
  * Special argv (used by cases that exec this binary to look at the world
  * after execve):

@@ -186,17 +186,6 @@ START_TEST(pwait2_timespec_is_checked_before_the_epfd)
 }
 END_TEST
 
-START_TEST(pwait2_inaccessible_timespec_fails_with_efault)
-{
-	int p[2], epfd = idle_instance(p);
-	void *page = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
-	    -1, 0);
-	ck_assert(page != MAP_FAILED);
-	struct epoll_event ev;
-	ck_assert_fails_with(epoll_pwait2(epfd, &ev, 1, page, NULL), EFAULT);
-}
-END_TEST
-
 Suite *
 ep_timeouts_suite(void)
 {
@@ -219,7 +208,6 @@ ep_timeouts_suite(void)
 	tcase_add_test(tc, pwait2_whole_seconds_are_honoured);
 	tcase_add_test(tc, pwait2_unnormalised_timespec_fails_with_einval);
 	tcase_add_test(tc, pwait2_timespec_is_checked_before_the_epfd);
-	tcase_add_test(tc, pwait2_inaccessible_timespec_fails_with_efault);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -153,17 +153,6 @@ START_TEST(wait_null_events_with_nothing_ready_times_out)
 }
 END_TEST
 
-START_TEST(wait_read_only_events_buffer_fails_with_efault)
-{
-	void *page = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
-	    -1, 0);
-	ck_assert(page != MAP_FAILED);
-	int epfd = ready_instance(3);
-	ck_assert_fails_with(epoll_wait(epfd, opaque_ptr(page), 1, 0), EFAULT);
-	ep_expect(epfd, 3, EPOLLOUT, 0);
-}
-END_TEST
-
 START_TEST(wait_returns_at_most_maxevents)
 {
 	int epfd = ep_create();
@@ -223,7 +212,6 @@ ep_wait_errors_suite(void)
 	tcase_add_test(tc, wait_null_events_with_a_ready_fd_fails_with_efault);
 	tcase_add_test(tc, wait_efault_leaves_the_event_ready);
 	tcase_add_test(tc, wait_null_events_with_nothing_ready_times_out);
-	tcase_add_test(tc, wait_read_only_events_buffer_fails_with_efault);
 	tcase_add_test(tc, wait_returns_at_most_maxevents);
 	tcase_add_test(tc, wait_does_not_touch_entries_beyond_the_count);
 	tcase_add_test(tc, wait_event_layout_matches_the_header);
