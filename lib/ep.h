@@ -57,10 +57,12 @@ ekq_kind_socket(uint8_t kind)
 	return kind == EKQ_FD_TCP || kind == EKQ_FD_STREAM || kind == EKQ_FD_DGRAM;
 }
 
-/* Knote bits of a registration. */
+/* Knote bits of a registration.  reg->hidden holds the hidden knotes in
+ * its low bits and the muted ones (see ekq_knotes_mute) shifted up. */
 #define EKQ_KN_READ    0x01
 #define EKQ_KN_WRITE   0x02
 #define EKQ_KN_EXCEPT  0x04
+#define EKQ_MUTED_SHIFT 4
 
 /* Registration state bits. */
 #define EKQ_REG_DISARMED 0x01 /* EPOLLONESHOT delivered; wait for MOD */
@@ -78,7 +80,7 @@ struct ekq_reg {                /* 40 bytes */
 	uint32_t outidx;        /* its slot in that pass's output */
 	uint8_t kind;           /* enum ekq_kind */
 	uint8_t knotes;         /* EKQ_KN_* present in the kqueue */
-	uint8_t hidden;         /* EKQ_KN_* only there for HUP/ERR */
+	uint8_t hidden;         /* EKQ_KN_* only there for HUP/ERR; muted << 4 */
 	uint8_t state;          /* EKQ_REG_* */
 };
 
@@ -140,10 +142,12 @@ EKQ_HIDDEN int ekq_knotes_probe(struct ekq_ep *ep, int fd,
     const struct ekq_reg *reg);
 EKQ_HIDDEN int ekq_knotes_delete(struct ekq_ep *ep, int fd,
     const struct ekq_reg *reg);
-EKQ_HIDDEN void ekq_knotes_disarm(struct ekq_ep *ep, int fd,
-    const struct ekq_reg *reg);
+EKQ_HIDDEN void ekq_knotes_disable(int fd, const struct ekq_reg *reg,
+    struct kevent *ch, int *n);
 EKQ_HIDDEN void ekq_knotes_plan(uint8_t kind, uint32_t events, uint8_t *want,
     uint8_t *hidden);
+EKQ_HIDDEN void ekq_knotes_mute(int fd, struct ekq_reg *reg, uint8_t bit,
+    bool mute, struct kevent *ch, int *n);
 EKQ_HIDDEN int ekq_kevent_change(int kq, struct kevent *changes, int n);
 
 /* kind.c */

@@ -86,13 +86,25 @@ ekq_knotes_plan(uint8_t kind, uint32_t events, uint8_t *want, uint8_t *hidden)
 	*hidden = h;
 }
 
+/* How a knote is held: hidden (only for HUP/ERR), muted (see below). */
+#define HOW_HIDDEN 1u
+#define HOW_MUTED  2u
+
+static unsigned
+how_of(uint8_t hidden, uint8_t bit)
+{
+	return ((hidden & bit) ? HOW_HIDDEN : 0) |
+	    ((hidden & (uint8_t)(bit << EKQ_MUTED_SHIFT)) ? HOW_MUTED : 0);
+}
+
 /* The EV_ADD parameters of knote `bit` of a registration. */
 static void
-params(uint8_t kind, uint32_t events, uint8_t bit, bool hid,
+params(uint8_t kind, uint32_t events, uint8_t bit, unsigned how,
     unsigned short *mode, unsigned *fflags, int64_t *data)
 {
+	bool hid = how & HOW_HIDDEN;
 	*mode = 0;
-	if ((events & EPOLLET) || hid)
+	if ((events & EPOLLET) || how)
 		*mode |= EV_CLEAR;
 #ifdef HAVE_EV_DISPATCH
 	/* Not on a hidden knote: when it fires with nothing to report, the
@@ -127,12 +139,12 @@ filter_of(uint8_t bit)
 
 static void
 set_change(struct kevent *kev, int fd, uint8_t bit, unsigned short flags,
-    uint8_t kind, uint32_t events, bool hid, uint32_t gen)
+    uint8_t kind, uint32_t events, unsigned how, uint32_t gen)
 {
 	unsigned short mode;
 	unsigned fflags;
 	int64_t data;
-	params(kind, events, bit, hid, &mode, &fflags, &data);
+	params(kind, events, bit, how, &mode, &fflags, &data);
 	if (flags & EV_ADD)
 		flags |= mode;
 	EV_SET(kev, (uintptr_t)fd, filter_of(bit), flags | EV_RECEIPT, fflags,
@@ -201,12 +213,12 @@ ekq_knotes_apply(struct ekq_ep *ep, int fd, struct ekq_reg *reg,
 	if (probe && old) {
 		uint8_t bit = any_bit(old);
 		set_change(&ch[n++], fd, bit, 0, reg->kind, oldev,
-		    (oldhid & bit) != 0, oldgen);
+		    how_of(oldhid, bit), oldgen);
 	}
 	int first = n;
 	for (uint8_t bit = 1; bit <= EKQ_KN_EXCEPT; bit <<= 1) {
 		bool was = old & bit, will = now & bit;
-		bool hid = hidden & bit, washid = oldhid & bit;
+		unsigned hid = how_of(hidden, bit), washid = how_of(oldhid, bit);
 		if (!will) {
 			if (was) {
 				set_change(&ch[n++], fd, bit, EV_DELETE, reg->kind,
@@ -244,7 +256,7 @@ ekq_knotes_apply(struct ekq_ep *ep, int fd, struct ekq_reg *reg,
 		for (uint8_t bit = 1; bit <= EKQ_KN_EXCEPT; bit <<= 1)
 			if (now & bit)
 				set_change(&rm[nrm++], fd, bit, EV_DELETE, reg->kind,
-				    events, (hidden & bit) != 0, gen);
+				    events, how_of(hidden, bit), gen);
 		ekq_kevent_change(ep->epfd, rm, nrm);
 		return (int)ch[0].data == ENOENT ? ENOENT : (int)ch[0].data;
 	}
@@ -267,7 +279,7 @@ ekq_knotes_probe(struct ekq_ep *ep, int fd, const struct ekq_reg *reg)
 	uint8_t bit = any_bit(reg->knotes);
 	struct kevent ch;
 	set_change(&ch, fd, bit, 0, reg->kind, reg->events,
-	    (reg->hidden & bit) != 0, reg->gen);
+	    how_of(reg->hidden, bit), reg->gen);
 	int err = ekq_kevent_change(ep->epfd, &ch, 1);
 	return err != 0 ? err : (int)ch.data;
 }
@@ -281,7 +293,7 @@ ekq_knotes_delete(struct ekq_ep *ep, int fd, const struct ekq_reg *reg)
 	for (uint8_t bit = 1; bit <= EKQ_KN_EXCEPT; bit <<= 1)
 		if (reg->knotes & bit)
 			set_change(&ch[n++], fd, bit, EV_DELETE, reg->kind,
-			    reg->events, (reg->hidden & bit) != 0, reg->gen);
+			    reg->events, how_of(reg->hidden, bit), reg->gen);
 	if (n == 0)
 		return 0;
 	int err = ekq_kevent_change(ep->epfd, ch, n);
@@ -290,15 +302,33 @@ ekq_knotes_delete(struct ekq_ep *ep, int fd, const struct ekq_reg *reg)
 	return (int)ch[0].data;
 }
 
-/* EPOLLONESHOT fired: no knote of the registration may fire again. */
+/* EPOLLONESHOT fired: no knote of the registration may fire again.
+ * Appends the changes to ch[*n]. */
 void
-ekq_knotes_disarm(struct ekq_ep *ep, int fd, const struct ekq_reg *reg)
+ekq_knotes_disable(int fd, const struct ekq_reg *reg, struct kevent *ch,
+    int *n)
 {
-	struct kevent ch[3];
-	int n = 0;
 	for (uint8_t bit = 1; bit <= EKQ_KN_EXCEPT; bit <<= 1)
 		if (reg->knotes & bit)
-			set_change(&ch[n++], fd, bit, EV_DISABLE, reg->kind,
-			    reg->events, (reg->hidden & bit) != 0, reg->gen);
-	ekq_kevent_change(ep->epfd, ch, n);
+			set_change(&ch[(*n)++], fd, bit, EV_DISABLE, reg->kind,
+			    reg->events, how_of(reg->hidden, bit), reg->gen);
+}
+
+/*
+ * A level knote that fires while nothing it says is wanted (a listener's
+ * pending connection for an EPOLLRDHUP-only registration, EOF for an
+ * EPOLLPRI-only one) would fire on every kevent(): it is "muted" to an
+ * edge-triggered knote until it fires with something to report, when it
+ * becomes level-triggered again.  Appends the changes to ch[*n].
+ */
+void
+ekq_knotes_mute(int fd, struct ekq_reg *reg, uint8_t bit, bool mute,
+    struct kevent *ch, int *n)
+{
+	uint8_t mbit = (uint8_t)(bit << EKQ_MUTED_SHIFT);
+	set_change(&ch[(*n)++], fd, bit, EV_DELETE, reg->kind, reg->events,
+	    how_of(reg->hidden, bit), reg->gen);
+	reg->hidden = mute ? reg->hidden | mbit : reg->hidden & (uint8_t)~mbit;
+	set_change(&ch[(*n)++], fd, bit, EV_ADD | EV_ENABLE, reg->kind,
+	    reg->events, how_of(reg->hidden, bit), reg->gen);
 }

@@ -32,8 +32,8 @@ struct pass {
 	struct epoll_event *out;
 	int n, max;
 	uint32_t id;
-	struct kevent disarm[EKQ_KBUF]; /* EV_DISABLE changes to send */
-	int ndisarm;
+	struct kevent changes[EKQ_KBUF]; /* knote changes to send */
+	int nchanges;
 };
 
 static int
@@ -62,11 +62,11 @@ popcount3(uint8_t v)
 }
 
 static void
-flush_disarm(struct ekq_ep *ep, struct pass *p)
+flush_changes(struct ekq_ep *ep, struct pass *p)
 {
-	if (p->ndisarm > 0)
-		ekq_kevent_change(ep->epfd, p->disarm, p->ndisarm);
-	p->ndisarm = 0;
+	if (p->nchanges > 0)
+		ekq_kevent_change(ep->epfd, p->changes, p->nchanges);
+	p->nchanges = 0;
 }
 
 /* A one-shot registration has fired: nothing more until EPOLL_CTL_MOD. */
@@ -78,36 +78,9 @@ disarm(struct ekq_ep *ep, struct pass *p, int fd, struct ekq_reg *reg)
 	 * would still fire once. */
 	if (popcount3(reg->knotes) < 2)
 		return;
-	if (p->ndisarm + 3 > EKQ_KBUF)
-		flush_disarm(ep, p);
-	for (uint8_t bit = 1; bit <= EKQ_KN_EXCEPT; bit <<= 1) {
-		if (!(reg->knotes & bit))
-			continue;
-		struct kevent *kev = &p->disarm[p->ndisarm++];
-		short filter = bit == EKQ_KN_READ ? EVFILT_READ :
-		    bit == EKQ_KN_WRITE ? EVFILT_WRITE :
-#ifdef HAVE_EVFILT_EXCEPT
-		    EVFILT_EXCEPT;
-#else
-		    0;
-#endif
-		/* Same fflags/data as registered: FreeBSD replaces them on any
-		 * change. */
-		unsigned fflags = 0;
-		int64_t data = 0;
-		if (ekq_kind_socket(reg->kind) &&
-		    ((bit == EKQ_KN_READ && !(reg->events & (EPOLLIN | EPOLLRDNORM))) ||
-		    (bit == EKQ_KN_WRITE && (reg->hidden & bit)))) {
-			fflags = NOTE_LOWAT;
-			data = INT_MAX;
-		}
-#ifdef HAVE_EVFILT_EXCEPT
-		if (bit == EKQ_KN_EXCEPT)
-			fflags = NOTE_OOB;
-#endif
-		EV_SET(kev, (uintptr_t)fd, filter, EV_DISABLE | EV_RECEIPT, fflags,
-		    data, (void *)(uintptr_t)reg->gen);
-	}
+	if (p->nchanges + 3 > EKQ_KBUF)
+		flush_changes(ep, p);
+	ekq_knotes_disable(fd, reg, p->changes, &p->nchanges);
 }
 
 /* Add `bits` for `fd` to the pass: merged, emitted, or held. */
@@ -228,6 +201,15 @@ collect(struct ekq_ep *ep, struct pass *p, const struct kevent *kev, int nkev,
 		else
 			bits = ekq_fast_bits(reg->kind, kev[i].filter);
 		bits &= mask;
+		bool muted = reg->hidden & (uint8_t)(bit << EKQ_MUTED_SHIFT);
+		if ((bits == 0) != muted && !(reg->hidden & bit) && !reg_edge(reg)) {
+			/* Level and firing for nothing: mute it; muted and
+			 * firing for something: level again. */
+			if (p->nchanges + 2 > EKQ_KBUF)
+				flush_changes(ep, p);
+			ekq_knotes_mute(fd, reg, bit, bits == 0, p->changes,
+			    &p->nchanges);
+		}
 		if (bits == 0)
 			continue;
 		emit(ep, p, fd, reg, bits);
@@ -358,7 +340,7 @@ do_wait(int epfd, struct epoll_event *events, int maxevents,
 		pthread_mutex_lock(&ep->lock);
 		p->id = ++ep->pass;
 		p->n = 0;
-		p->ndisarm = 0;
+		p->nchanges = 0;
 		take_held(ep, p);
 		pthread_mutex_unlock(&ep->lock);
 
@@ -375,7 +357,7 @@ do_wait(int epfd, struct epoll_event *events, int maxevents,
 				pthread_mutex_lock(&ep->lock);
 				more = 0;
 			}
-			flush_disarm(ep, p);
+			flush_changes(ep, p);
 			ekq_ep_set_user(ep, ep->held_head != -1);
 			pthread_mutex_unlock(&ep->lock);
 			ts = &zero;

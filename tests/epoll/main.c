@@ -67,6 +67,7 @@ extern Suite *ep_signals_suite(void);
 extern Suite *ep_timeouts_suite(void);
 extern Suite *ep_cloexec_suite(void);
 extern Suite *ep_fork_suite(void);
+extern Suite *ep_quiet_suite(void);
 
 static int
 child_fd_open(const char *arg)
@@ -128,6 +129,7 @@ main(int argc, char **argv)
 		ep_timeouts_suite,
 		ep_cloexec_suite,
 		ep_fork_suite,
+		ep_quiet_suite,
 		NULL
 	};
 	return ekq_run_suites(suites);
