@@ -24,7 +24,8 @@
 #include <sys/select.h>
 #include <time.h>
 
-#define EKQ_KBUF 256 /* kevents fetched per kevent() */
+#define EKQ_KBUF 128    /* kevents fetched per kevent() */
+#define EKQ_CHANGES 24  /* knote changes batched within a pass */
 /* Linux's EP_MAX_EVENTS */
 #define EKQ_MAX_EVENTS ((int)(INT_MAX / sizeof(struct epoll_event)))
 
@@ -32,7 +33,7 @@ struct pass {
 	struct epoll_event *out;
 	int n, max;
 	uint32_t id;
-	struct kevent changes[EKQ_KBUF]; /* knote changes to send */
+	struct kevent changes[EKQ_CHANGES]; /* knote changes to send */
 	int nchanges;
 };
 
@@ -78,7 +79,7 @@ disarm(struct ekq_ep *ep, struct pass *p, int fd, struct ekq_reg *reg)
 	 * would still fire once. */
 	if (popcount3(reg->knotes) < 2)
 		return;
-	if (p->nchanges + 3 > EKQ_KBUF)
+	if (p->nchanges + 3 > EKQ_CHANGES)
 		flush_changes(ep, p);
 	ekq_knotes_disable(fd, reg, p->changes, &p->nchanges);
 }
@@ -205,7 +206,7 @@ collect(struct ekq_ep *ep, struct pass *p, const struct kevent *kev, int nkev,
 		if ((bits == 0) != muted && !(reg->hidden & bit) && !reg_edge(reg)) {
 			/* Level and firing for nothing: mute it; muted and
 			 * firing for something: level again. */
-			if (p->nchanges + 2 > EKQ_KBUF)
+			if (p->nchanges + 2 > EKQ_CHANGES)
 				flush_changes(ep, p);
 			ekq_knotes_mute(fd, reg, bit, bits == 0, p->changes,
 			    &p->nchanges);
@@ -328,11 +329,7 @@ do_wait(int epfd, struct epoll_event *events, int maxevents,
 	if (timeout != NULL)
 		deadline = ts_add(now_mono(), timeout);
 
-	struct pass *p = ekq_malloc(sizeof *p);
-	if (p == NULL) {
-		ekq_ep_put(ep);
-		return fail(ENOMEM);
-	}
+	struct pass pass, *p = &pass;
 	p->out = events;
 	p->max = maxevents;
 	int rc = 0, err = 0;
@@ -396,7 +393,6 @@ do_wait(int epfd, struct epoll_event *events, int maxevents,
 		}
 		/* Woken for nothing we could return: wait again. */
 	}
-	free(p);
 	ekq_ep_put(ep);
 	if (rc == -1)
 		errno = err;
