@@ -94,9 +94,9 @@ emit(struct ekq_ep *ep, struct pass *p, int fd, struct ekq_reg *reg,
 		return;
 	}
 	if (p->n == p->max) {
-		/* No room.  An edge must not be lost; a level event recurs. */
-		if (reg_edge(reg))
-			ekq_held_push(ep, fd, reg, bits);
+		/* No room: it comes first next time, when its bits are read
+		 * again (held level events keep the round-robin fair). */
+		ekq_held_push(ep, fd, reg, bits);
 		return;
 	}
 	reg->stamp = p->id;
@@ -129,9 +129,13 @@ take_held(struct ekq_ep *ep, struct pass *p)
 				reg->state |= EKQ_REG_STICKY;
 			}
 		} else {
-			uint32_t bits = reg->held & mask;
+			/* Re-read, as ep_send_events() re-polls each ready item:
+			 * readiness that went away is not reported, not even to
+			 * an edge-triggered registration. */
 			ekq_held_unlink(ep, fd, reg);
-			if (bits && !(reg->state & EKQ_REG_DISARMED))
+			uint32_t bits = (reg->state & EKQ_REG_DISARMED) ? 0 :
+			    ekq_linux_bits(fd, reg->kind) & mask;
+			if (bits)
 				emit(ep, p, fd, reg, bits);
 		}
 		if (stop)
@@ -294,10 +298,12 @@ fetch(struct ekq_ep *ep, struct pass *p, const struct timespec *timeout,
 {
 	struct kevent kev[EKQ_KBUF];
 	/*
-	 * As many kevents as there is room for (and one for the signal
-	 * knote): taking more would skip ahead of the kqueue's round-robin.
+	 * As many kevents as there is room for, one more (a descriptor's
+	 * other filter often comes right behind the first: merged, not
+	 * reported twice), and one for the signal knote.  What does not fit
+	 * is held for the next call, which keeps the round-robin fair.
 	 */
-	int want = p->max - p->n + (ep->user_triggered ? 1 : 0);
+	int want = p->max - p->n + 1 + (ep->user_triggered ? 1 : 0);
 	if (want > EKQ_KBUF)
 		want = EKQ_KBUF;
 	int got = ekq_sys_kevent(ep->epfd, NULL, 0, kev, want, timeout);

@@ -229,6 +229,45 @@ START_TEST(edge_and_level_in_two_instances_are_independent)
 }
 END_TEST
 
+/*
+ * One wakeup, one report: a descriptor that is readable and writable when
+ * it is added edge-triggered for both is reported once, also when
+ * epoll_wait() takes a single event at a time.
+ */
+START_TEST(edge_in_out_is_reported_once_one_event_at_a_time)
+{
+	int sv[2];
+	ekq_make_socketpair(SOCK_STREAM, sv);
+	ep_poke(sv[1]);
+	int epfd = ep_create();
+	ep_add(epfd, sv[0], EPOLLIN | EPOLLOUT | EPOLLET, 1);
+	struct epoll_event ev;
+	ck_assert_int_eq(ep_wait(epfd, &ev, 1, EP_SOON), 1);
+	ck_assert_mask(ev.events, EPOLLIN | EPOLLOUT);
+	ck_assert_int_eq(ep_wait(epfd, &ev, 1, EP_QUIET), 0);
+}
+END_TEST
+
+/* Readiness held back for want of room is looked at again when it is
+ * finally returned: gone by then, it is not reported. */
+START_TEST(edge_readiness_gone_before_its_turn_is_not_reported)
+{
+	int p1[2], p2[2];
+	ekq_make_pipe(p1);
+	ekq_make_pipe(p2);
+	int epfd = ep_create();
+	ep_add(epfd, p1[0], EPOLLIN | EPOLLET, 1);
+	ep_add(epfd, p2[0], EPOLLIN | EPOLLET, 2);
+	ep_poke(p1[1]);
+	ep_poke(p2[1]);
+	struct epoll_event ev;
+	ck_assert_int_eq(ep_wait(epfd, &ev, 1, EP_SOON), 1);
+	/* Drain the one not returned yet. */
+	ep_drain(ev.data.u64 == 1 ? p2[0] : p1[0]);
+	ck_assert_int_eq(ep_wait(epfd, &ev, 1, EP_QUIET), 0);
+}
+END_TEST
+
 Suite *
 ep_level_edge_suite(void)
 {
@@ -255,6 +294,8 @@ ep_level_edge_suite(void)
 	tcase_add_test(tc, edge_socket_event_reports_the_whole_current_mask);
 	tcase_add_test(tc, edge_socket_peer_close_is_reported_once);
 	tcase_add_test(tc, edge_and_level_in_two_instances_are_independent);
+	tcase_add_test(tc, edge_in_out_is_reported_once_one_event_at_a_time);
+	tcase_add_test(tc, edge_readiness_gone_before_its_turn_is_not_reported);
 	suite_add_tcase(s, tc);
 	return s;
 }
