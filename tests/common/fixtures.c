@@ -161,6 +161,27 @@ ekq_make_udp_pair(int *a, int *b)
 	*b = fb;
 }
 
+/*
+ * Temporary directories made by this process (a forked test case), removed
+ * at exit whatever happened to the case.  They hold at most a FIFO "fifo"
+ * or a socket "s".
+ */
+static char ekq_tmpdirs[16][256];
+static int ekq_ntmpdirs;
+
+static void
+remove_tmpdirs(void)
+{
+	char path[sizeof ekq_tmpdirs[0] + 8];
+	for (int i = 0; i < ekq_ntmpdirs; i++) {
+		snprintf(path, sizeof path, "%s/fifo", ekq_tmpdirs[i]);
+		unlink(path);
+		snprintf(path, sizeof path, "%s/s", ekq_tmpdirs[i]);
+		unlink(path);
+		rmdir(ekq_tmpdirs[i]);
+	}
+}
+
 static void
 fresh_dir(char *path, size_t len)
 {
@@ -169,6 +190,11 @@ fresh_dir(char *path, size_t len)
 		tmp = "/tmp";
 	ck_assert_int_lt(snprintf(path, len, "%s/ekqXXXXXX", tmp), (int)len);
 	ck_assert_ptr_nonnull(mkdtemp(path));
+	if (ekq_ntmpdirs == 0)
+		atexit(remove_tmpdirs);
+	if (ekq_ntmpdirs < 16)
+		snprintf(ekq_tmpdirs[ekq_ntmpdirs++], sizeof ekq_tmpdirs[0], "%s",
+		    path);
 }
 
 int
