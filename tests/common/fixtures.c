@@ -174,9 +174,9 @@ remove_tmpdirs(void)
 {
 	char path[sizeof ekq_tmpdirs[0] + 8];
 	for (int i = 0; i < ekq_ntmpdirs; i++) {
-		snprintf(path, sizeof path, "%s/fifo", ekq_tmpdirs[i]);
+		snprintf(path, sizeof path, "%.250s/fifo", ekq_tmpdirs[i]);
 		unlink(path);
-		snprintf(path, sizeof path, "%s/s", ekq_tmpdirs[i]);
+		snprintf(path, sizeof path, "%.250s/s", ekq_tmpdirs[i]);
 		unlink(path);
 		rmdir(ekq_tmpdirs[i]);
 	}
