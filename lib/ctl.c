@@ -82,15 +82,15 @@ note_initial_state(struct ekq_ep *ep, int fd, struct ekq_reg *reg)
 	    (reg->events | EPOLLHUP | EPOLLERR);
 	if (!(bits & (EPOLLHUP | EPOLLERR)))
 		return;
-	ekq_held_push(ep, fd, reg, bits);
+	ekq_held_push(ep, fd, reg);
 	if (!(reg->events & (EPOLLET | EPOLLONESHOT)))
 		reg->state |= EKQ_REG_STICKY;
 	ekq_ep_set_user(ep, true);
 }
 
 static int
-ctl_add(struct ekq_ep *ep, int fd, uint8_t kind, const struct epoll_event *ev,
-    struct ekq_reg *reg)
+ctl_add(struct ekq_ep *ep, int fd, uint8_t kind, uint32_t ident,
+    const struct epoll_event *ev, struct ekq_reg *reg)
 {
 	if (reg != NULL) {
 		int err = ekq_knotes_probe(ep, fd, reg);
@@ -108,6 +108,7 @@ ctl_add(struct ekq_ep *ep, int fd, uint8_t kind, const struct epoll_event *ev,
 		return ENOMEM;
 	memset(reg, 0, sizeof *reg);
 	reg->kind = kind;
+	reg->ident = ident;
 	reg->next_held = -1;
 	uint32_t gen = ep->next_gen++;
 	int err = apply(ep, fd, reg, ev->events, false, gen);
@@ -187,7 +188,8 @@ ekq_epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
 	    ekq_sys_fcntl(fd, F_GETFD, 0) == -1)
 		return fail(EBADF);
 	uint8_t kind = EKQ_FD_OTHER;
-	int err = ekq_fd_kind(fd, &kind);
+	uint32_t ident = 0;
+	int err = ekq_fd_kind(fd, &kind, &ident);
 	if (err != 0)
 		return fail(err);
 	struct ekq_ep *ep = ekq_ep_get(epfd);
@@ -211,7 +213,7 @@ ekq_epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
 		struct ekq_reg *reg = ekq_reg_find(ep, fd);
 		switch (op) {
 		case EPOLL_CTL_ADD:
-			err = ctl_add(ep, fd, kind, &ev, reg);
+			err = ctl_add(ep, fd, kind, ident, &ev, reg);
 			break;
 		case EPOLL_CTL_DEL:
 			err = ctl_del(ep, fd, reg);

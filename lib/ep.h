@@ -19,10 +19,12 @@
  *    the descriptor was closed: then the kernel dropped them and the
  *    registration is stale; stale registrations are found when they are
  *    touched (an EV_RECEIPT probe answers ENOENT) and then forgotten.
- *  - Events the kqueue delivered but epoll_wait() could not return yet
- *    (edge-triggered and one-shot knotes fire once) wait on ep->held; while
- *    it is not empty the instance's EVFILT_USER knote is triggered, so the
- *    descriptor polls readable and other waiters wake.
+ *  - Events the kqueue delivered but epoll_wait() could not return yet wait
+ *    on the held list (ep->held_head), to be read again with poll() when
+ *    their turn comes; while it is not empty the instance's EVFILT_USER
+ *    knote is triggered, so the descriptor polls readable and other
+ *    waiters wake.  The descriptor of a held registration may have been
+ *    closed meanwhile: reg->ident (its device and inode) tells.
  */
 #ifndef EKQ_LIB_EP_H
 #define EKQ_LIB_EP_H
@@ -74,7 +76,7 @@ struct ekq_reg {                /* 40 bytes */
 	uint64_t data;          /* the caller's epoll_data */
 	uint32_t events;        /* the caller's mask, flags included */
 	uint32_t gen;           /* matches the knotes' udata */
-	uint32_t held;          /* events kept for the next epoll_wait() */
+	uint32_t ident;         /* a hash of the file's device and inode */
 	int32_t next_held;      /* next descriptor on ep->held, or -1 */
 	uint32_t stamp;         /* collect pass that last gave it an event */
 	uint32_t outidx;        /* its slot in that pass's output */
@@ -130,8 +132,7 @@ EKQ_HIDDEN struct ekq_reg *ekq_reg_find(struct ekq_ep *ep, int fd);
 EKQ_HIDDEN struct ekq_reg *ekq_reg_slot(struct ekq_ep *ep, int fd);
 EKQ_HIDDEN void ekq_reg_release(struct ekq_ep *ep, int fd, struct ekq_reg *reg);
 EKQ_HIDDEN void ekq_reg_free_all(struct ekq_ep *ep);
-EKQ_HIDDEN void ekq_held_push(struct ekq_ep *ep, int fd, struct ekq_reg *reg,
-    uint32_t bits);
+EKQ_HIDDEN void ekq_held_push(struct ekq_ep *ep, int fd, struct ekq_reg *reg);
 EKQ_HIDDEN void ekq_held_unlink(struct ekq_ep *ep, int fd, struct ekq_reg *reg);
 
 /* knotes.c: a registration's knotes */
@@ -151,7 +152,8 @@ EKQ_HIDDEN void ekq_knotes_mute(int fd, struct ekq_reg *reg, uint8_t bit,
 EKQ_HIDDEN int ekq_kevent_change(int kq, struct kevent *changes, int n);
 
 /* kind.c */
-EKQ_HIDDEN int ekq_fd_kind(int fd, uint8_t *kind);
+EKQ_HIDDEN int ekq_fd_kind(int fd, uint8_t *kind, uint32_t *ident);
+EKQ_HIDDEN bool ekq_fd_same(int fd, uint32_t ident);
 
 /* bits.c: what Linux would report */
 EKQ_HIDDEN uint32_t ekq_linux_bits(int fd, uint8_t kind);

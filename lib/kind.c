@@ -35,13 +35,32 @@ socket_kind(int fd)
 	return EKQ_FD_DGRAM;
 }
 
+static uint32_t
+identity(const struct stat *st)
+{
+	uint64_t h = (uint64_t)st->st_dev * UINT64_C(0x9e3779b97f4a7c15) ^
+	    (uint64_t)st->st_ino;
+	h ^= h >> 29;
+	h *= UINT64_C(0xbf58476d1ce4e5b9);
+	return (uint32_t)(h ^ (h >> 32));
+}
+
+/* Is `fd` (still) the file whose identity hash is `ident`? */
+bool
+ekq_fd_same(int fd, uint32_t ident)
+{
+	struct stat st;
+	return fstat(fd, &st) == 0 && identity(&st) == ident;
+}
+
 /* 0, or EPERM for what Linux cannot poll (file_can_poll()). */
 int
-ekq_fd_kind(int fd, uint8_t *kind)
+ekq_fd_kind(int fd, uint8_t *kind, uint32_t *ident)
 {
 	struct stat st;
 	if (fstat(fd, &st) == -1)
 		return errno;
+	*ident = identity(&st);
 	switch (st.st_mode & S_IFMT) {
 	case S_IFREG:
 	case S_IFDIR:

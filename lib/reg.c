@@ -65,9 +65,8 @@ ekq_reg_free_all(struct ekq_ep *ep)
 }
 
 void
-ekq_held_push(struct ekq_ep *ep, int fd, struct ekq_reg *reg, uint32_t bits)
+ekq_held_push(struct ekq_ep *ep, int fd, struct ekq_reg *reg)
 {
-	reg->held |= bits;
 	if (reg->state & EKQ_REG_HELD)
 		return;
 	reg->state |= EKQ_REG_HELD;
@@ -96,6 +95,5 @@ ekq_held_unlink(struct ekq_ep *ep, int fd, struct ekq_reg *reg)
 	if (ep->held_tail == fd)
 		ep->held_tail = prev;
 	reg->state &= (uint8_t)~(EKQ_REG_HELD | EKQ_REG_STICKY);
-	reg->held = 0;
 	reg->next_held = -1;
 }

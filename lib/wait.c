@@ -96,7 +96,7 @@ emit(struct ekq_ep *ep, struct pass *p, int fd, struct ekq_reg *reg,
 	if (p->n == p->max) {
 		/* No room: it comes first next time, when its bits are read
 		 * again (held level events keep the round-robin fair). */
-		ekq_held_push(ep, fd, reg, bits);
+		ekq_held_push(ep, fd, reg);
 		return;
 	}
 	reg->stamp = p->id;
@@ -119,13 +119,19 @@ take_held(struct ekq_ep *ep, struct pass *p)
 		int next = reg->next_held;
 		bool stop = fd == last;
 		uint32_t mask = reg->events | EPOLLHUP | EPOLLERR;
-		if (reg->state & EKQ_REG_STICKY) {
+		if (!ekq_fd_same(fd, reg->ident)) {
+			/* Closed while held (maybe reused): its knotes are gone,
+			 * and so is the registration. */
+			if (reg->kind == EKQ_FD_EPOLL)
+				ekq_nest_remove(ep, fd);
+			ekq_reg_release(ep, fd, reg);
+		} else if (reg->state & EKQ_REG_STICKY) {
 			/* Level: report while it lasts, then let go. */
 			uint32_t bits = ekq_linux_bits(fd, reg->kind) & mask;
 			ekq_held_unlink(ep, fd, reg);
 			if (bits & (EPOLLHUP | EPOLLERR)) {
 				emit(ep, p, fd, reg, bits);
-				ekq_held_push(ep, fd, reg, 0);
+				ekq_held_push(ep, fd, reg);
 				reg->state |= EKQ_REG_STICKY;
 			}
 		} else {
@@ -224,7 +230,7 @@ collect(struct ekq_ep *ep, struct pass *p, const struct kevent *kev, int nkev,
 		 */
 		if ((reg->hidden & bit) && !reg_edge(reg) &&
 		    (bits & (EPOLLHUP | EPOLLERR)) && !(reg->state & EKQ_REG_HELD)) {
-			ekq_held_push(ep, fd, reg, 0);
+			ekq_held_push(ep, fd, reg);
 			reg->state |= EKQ_REG_STICKY;
 		}
 	}

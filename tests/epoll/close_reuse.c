@@ -174,6 +174,39 @@ START_TEST(closing_the_epfd_with_registrations_leaks_nothing)
 }
 END_TEST
 
+/*
+ * A ready descriptor not yet returned (maxevents too small) is closed and
+ * its number taken by a new, ready file: neither the old registration nor
+ * the unregistered new file is reported.
+ */
+START_TEST(closed_while_waiting_its_turn_then_reused_is_not_reported)
+{
+	int p1[2], p2[2];
+	ekq_make_pipe(p1);
+	ekq_make_pipe(p2);
+	int epfd = ep_create();
+	ep_add(epfd, p1[0], EPOLLIN, 1);
+	ep_add(epfd, p2[0], EPOLLIN, 2);
+	ep_poke(p1[1]);
+	ep_poke(p2[1]);
+	struct epoll_event ev;
+	ck_assert_int_eq(ep_wait(epfd, &ev, 1, EP_SOON), 1);
+	int *waiting = ev.data.u64 == 1 ? p2 : p1;
+	int num = waiting[0];
+	close(waiting[0]);
+	close(waiting[1]);
+	int q[2];
+	ekq_make_pipe(q);
+	ck_assert_int_eq(q[0], num);
+	ep_poke(q[1]);
+	/* Only the descriptor already returned, still readable, comes back. */
+	ck_assert_int_eq(ep_wait(epfd, &ev, 1, EP_QUIET), 1);
+	ck_assert(ev.data.u64 == (waiting == p2 ? 1u : 2u));
+	ck_assert_int_eq(ep_wait(epfd, &ev, 1, EP_QUIET), 1);
+	ck_assert(ev.data.u64 == (waiting == p2 ? 1u : 2u));
+}
+END_TEST
+
 Suite *
 ep_close_reuse_suite(void)
 {
@@ -190,6 +223,7 @@ ep_close_reuse_suite(void)
 	tcase_add_test(tc, reused_number_by_a_socket_reports_socket_events);
 	tcase_add_test(tc, dup2_over_a_registered_fd_removes_its_registration);
 	tcase_add_test(tc, closing_the_epfd_with_registrations_leaks_nothing);
+	tcase_add_test(tc, closed_while_waiting_its_turn_then_reused_is_not_reported);
 	suite_add_tcase(s, tc);
 	return s;
 }
