@@ -1,0 +1,1 @@
+# Fault-injection sweep (tests/fault/): see its README.

@@ -1,0 +1,1 @@
+# Stress runs (tests/stress/).
