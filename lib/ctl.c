@@ -50,8 +50,12 @@ apply(struct ekq_ep *ep, int fd, struct ekq_reg *reg, uint32_t events,
 {
 	uint8_t want, hidden;
 	ekq_knotes_plan(reg->kind, events, &want, &hidden);
-	int err = ekq_knotes_apply(ep, fd, reg, want, hidden, events, false,
-	    probe, gen);
+	/* Known widowed (pipe_poll: EPOLLERR) before the kqueue refuses:
+	 * a refused change could not be undone either. */
+	bool widowed = reg->kind == EKQ_FD_PIPE_W && (want & EKQ_KN_WRITE) &&
+	    (ekq_linux_bits(fd, reg->kind) & EPOLLERR);
+	int err = widowed ? EPIPE : ekq_knotes_apply(ep, fd, reg, want, hidden,
+	    events, false, probe, gen);
 	if (err == EPIPE && (want & EKQ_KN_WRITE)) {
 		want &= (uint8_t)~EKQ_KN_WRITE;
 		hidden = (uint8_t)((hidden & ~EKQ_KN_WRITE) |
@@ -150,8 +154,21 @@ ctl_mod(struct ekq_ep *ep, int fd, const struct epoll_event *ev,
 {
 	if (reg == NULL)
 		return ENOENT;
-	if (reg->events & EPOLLEXCLUSIVE)
+	if (reg->events & EPOLLEXCLUSIVE) {
+		/* Unless the registration ended with its file.  (A probe
+		 * would make an edge-triggered one report again: see
+		 * ekq_knotes_probe(); then the file's identity must do.) */
+		int err = (reg->events & EPOLLET) ?
+		    (ekq_fd_same(fd, reg->ident) ? 0 : ENOENT) :
+		    ekq_knotes_probe(ep, fd, reg);
+		if (err == ENOENT || err == EBADF) {
+			if (reg->kind == EKQ_FD_EPOLL)
+				ekq_nest_remove(ep, fd);
+			ekq_reg_release(ep, fd, reg);
+			return ENOENT;
+		}
 		return EINVAL;
+	}
 	uint32_t gen = ep->next_gen++;
 	int err = apply(ep, fd, reg, ev->events, true, gen);
 	if (err == ENOENT || err == EBADF) {
@@ -227,8 +244,16 @@ ekq_epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
 		}
 	}
 	pthread_mutex_unlock(&ep->lock);
-	if (err == EINVAL && ekq_sys_kevent(epfd, NULL, 0, NULL, 0, NULL) == -1)
+	/*
+	 * An answer taken from the table alone may come from an instance whose
+	 * descriptor was closed, its number now another file's: to Linux that
+	 * file is not an epoll file (EINVAL).
+	 */
+	if ((err == EINVAL || err == ENOENT || err == EEXIST) &&
+	    ekq_sys_kevent(epfd, NULL, 0, NULL, 0, NULL) == -1 && errno != ENOMEM) {
 		ekq_ep_forget(epfd, ep); /* the kqueue itself is gone */
+		err = EINVAL;
+	}
 	ekq_ep_put(ep);
 	return err == 0 ? 0 : fail(err);
 }

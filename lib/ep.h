@@ -71,6 +71,8 @@ ekq_kind_socket(uint8_t kind)
 #define EKQ_REG_HELD     0x02 /* on ep->held with bits in `held` */
 #define EKQ_REG_USED     0x04 /* the slot holds a registration */
 #define EKQ_REG_STICKY   0x08 /* level HUP/ERR seen through a hidden knote */
+#define EKQ_REG_TAIL     0x10 /* reported; knotes of it left in the queue */
+#define EKQ_REG_SEEN_SHIFT 5  /* knotes seen in pass `stamp`, << this */
 
 struct ekq_reg {                /* 40 bytes */
 	uint64_t data;          /* the caller's epoll_data */
@@ -84,6 +86,13 @@ struct ekq_reg {                /* 40 bytes */
 	uint8_t knotes;         /* EKQ_KN_* present in the kqueue */
 	uint8_t hidden;         /* EKQ_KN_* only there for HUP/ERR; muted << 4 */
 	uint8_t state;          /* EKQ_REG_* */
+};
+
+/* An instance registered in another: its number, and which instance it
+ * was (the number may have been closed and given to another since). */
+struct ekq_nested {
+	int fd;
+	uint64_t serial;
 };
 
 /* Registrations by descriptor number, in pages so sparse tables stay small. */
@@ -102,8 +111,9 @@ struct ekq_ep {
 	bool user_triggered;    /* the instance's held-events signal is on */
 	int signal_rd, signal_wr; /* its pipe where EVFILT_USER is missing */
 	bool cloexec;           /* created with EPOLL_CLOEXEC */
-	int *nested;            /* epoll descriptors registered in this one */
+	struct ekq_nested *nested; /* epoll descriptors registered in this one */
 	int nnested, capnested;
+	uint64_t serial;        /* tells this instance from a later one */
 	unsigned refs;          /* calls in flight + the table's reference */
 	bool broken;            /* could not be rebuilt after fork() */
 	struct ekq_ep *fork_next;
@@ -147,6 +157,8 @@ EKQ_HIDDEN void ekq_knotes_disable(int fd, const struct ekq_reg *reg,
     struct kevent *ch, int *n);
 EKQ_HIDDEN void ekq_knotes_plan(uint8_t kind, uint32_t events, uint8_t *want,
     uint8_t *hidden);
+EKQ_HIDDEN void ekq_knotes_touch(int fd, const struct ekq_reg *reg,
+    uint8_t bit, struct kevent *ch, int *n);
 EKQ_HIDDEN void ekq_knotes_mute(int fd, struct ekq_reg *reg, uint8_t bit,
     bool mute, struct kevent *ch, int *n);
 EKQ_HIDDEN int ekq_kevent_change(int kq, struct kevent *changes, int n);
@@ -158,6 +170,9 @@ EKQ_HIDDEN bool ekq_fd_same(int fd, uint32_t ident);
 /* bits.c: what Linux would report */
 EKQ_HIDDEN uint32_t ekq_linux_bits(int fd, uint8_t kind);
 EKQ_HIDDEN uint32_t ekq_fast_bits(uint8_t kind, short filter);
+
+/* wait.c */
+EKQ_HIDDEN uint32_t ekq_ep_poll(int epfd);
 
 /* nest.c */
 EKQ_HIDDEN int ekq_nest_check(struct ekq_ep *ep, int inner_fd);

@@ -260,6 +260,10 @@ ekq_epoll_create1(int flags)
 	pthread_mutex_init(&ep->lock, NULL);
 	ep->epfd = kq;
 	ep->next_gen = 1;
+	static uint64_t serials;
+	ekq_table_lock();
+	ep->serial = ++serials;
+	ekq_table_unlock();
 	ep->held_head = ep->held_tail = -1;
 	ep->refs = 1;
 	if (signal_init(ep) == -1 || table_insert(kq, ep) == -1) {

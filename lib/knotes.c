@@ -82,6 +82,13 @@ ekq_knotes_plan(uint8_t kind, uint32_t events, uint8_t *want, uint8_t *hidden)
 			h = EKQ_KN_READ;
 		break;
 	}
+	/*
+	 * Every registration keeps a knote, even one that can report nothing:
+	 * the kqueue drops it when the descriptor is closed, and that is how
+	 * a registration is known to have ended with its file.
+	 */
+	if (!(w | h))
+		h = EKQ_KN_READ;
 	*want = w;
 	*hidden = h;
 }
@@ -107,9 +114,10 @@ params(uint8_t kind, uint32_t events, uint8_t bit, unsigned how,
 	if ((events & EPOLLET) || how)
 		*mode |= EV_CLEAR;
 #ifdef HAVE_EV_DISPATCH
-	/* Not on a hidden knote: when it fires with nothing to report, the
-	 * one shot is not spent, and a dispatched knote would stay off. */
-	if ((events & EPOLLONESHOT) && !hid)
+	/* Not on an EV_CLEAR knote (edge, hidden, muted): when it fires with
+	 * nothing to report, the one shot is not spent, and a dispatched
+	 * knote would stay off.  epoll_wait() disables those itself. */
+	if ((events & EPOLLONESHOT) && !(*mode & EV_CLEAR))
 		*mode |= EV_DISPATCH;
 #endif
 	*fflags = 0;
@@ -270,13 +278,35 @@ ekq_knotes_apply(struct ekq_ep *ep, int fd, struct ekq_reg *reg,
 	return 0;
 }
 
-/* Does the kqueue still hold this registration's knotes?  0, ENOENT, errno. */
+/*
+ * Does the kqueue still hold this registration's knotes?  0, ENOENT, errno.
+ *
+ * Touching a knote runs its filter again (kqueue_register()): a level knote
+ * is touched if there is one, as that changes nothing.  An EV_CLEAR knote
+ * whose condition holds is queued anew, and an edge-triggered registration
+ * reports once more (README: differences); the file's identity cannot
+ * stand in, as it does not tell a FIFO opened again from the open file
+ * it replaced.
+ */
 int
 ekq_knotes_probe(struct ekq_ep *ep, int fd, const struct ekq_reg *reg)
 {
 	if (!reg->knotes)
 		return 0;
 	uint8_t bit = any_bit(reg->knotes);
+	for (uint8_t b = 1; b <= EKQ_KN_EXCEPT; b <<= 1) {
+		unsigned short mode;
+		unsigned ff;
+		int64_t d;
+		if (!(reg->knotes & b))
+			continue;
+		params(reg->kind, reg->events, b, how_of(reg->hidden, b), &mode,
+		    &ff, &d);
+		if (!(mode & EV_CLEAR)) {
+			bit = b;
+			break;
+		}
+	}
 	struct kevent ch;
 	set_change(&ch, fd, bit, 0, reg->kind, reg->events,
 	    how_of(reg->hidden, bit), reg->gen);
@@ -312,6 +342,20 @@ ekq_knotes_disable(int fd, const struct ekq_reg *reg, struct kevent *ch,
 		if (reg->knotes & bit)
 			set_change(&ch[(*n)++], fd, bit, EV_DISABLE, reg->kind,
 			    reg->events, how_of(reg->hidden, bit), reg->gen);
+}
+
+/*
+ * Touch knote `bit` (EV_ADD again, changing nothing): the kqueue runs the
+ * filter at once and queues the knote if its condition holds
+ * (kqueue_register()), even an EV_CLEAR one already delivered.  Appends
+ * the change to ch[*n].
+ */
+void
+ekq_knotes_touch(int fd, const struct ekq_reg *reg, uint8_t bit,
+    struct kevent *ch, int *n)
+{
+	set_change(&ch[(*n)++], fd, bit, EV_ADD, reg->kind, reg->events,
+	    how_of(reg->hidden, bit), reg->gen);
 }
 
 /*

@@ -16,6 +16,20 @@
 #define EKQ_MAX_CHAIN 5 /* instances in the longest chain Linux accepts */
 
 /* Longest chain below `ep` (0: it holds no instance); -1 if it reaches `to`. */
+/*
+ * The instance nested[i] still names, or NULL.  A closed instance stays in
+ * the table until it is found out; Linux has forgotten it, and everything
+ * registered in it, at close().
+ */
+static struct ekq_ep *
+nested_at(const struct ekq_ep *ep, int i)
+{
+	struct ekq_ep *in = ekq_ep_peek_locked(ep->nested[i].fd);
+	if (in == NULL || in->serial != ep->nested[i].serial)
+		return NULL;
+	return kevent(in->epfd, NULL, 0, NULL, 0, NULL) == 0 ? in : NULL;
+}
+
 static int
 depth_below(struct ekq_ep *ep, struct ekq_ep *to, int guard)
 {
@@ -23,7 +37,7 @@ depth_below(struct ekq_ep *ep, struct ekq_ep *to, int guard)
 		return -1;
 	int best = 0;
 	for (int i = 0; i < ep->nnested; i++) {
-		struct ekq_ep *in = ekq_ep_peek_locked(ep->nested[i]);
+		struct ekq_ep *in = nested_at(ep, i);
 		if (in == NULL)
 			continue;
 		if (in == to)
@@ -51,7 +65,7 @@ visit_parent(int epfd, struct ekq_ep *parent, void *arg)
 	struct above_ctx *ctx = arg;
 	(void)epfd;
 	for (int i = 0; i < parent->nnested; i++) {
-		if (ekq_ep_peek_locked(parent->nested[i]) != ctx->target)
+		if (nested_at(parent, i) != ctx->target)
 			continue;
 		int d = depth_above(parent, ctx->guard + 1) + 1;
 		if (d > ctx->depth)
@@ -93,7 +107,8 @@ ekq_nest_add(struct ekq_ep *ep, int inner_fd)
 	ekq_table_lock();
 	if (ep->nnested == ep->capnested) {
 		int cap = ep->capnested ? ep->capnested * 2 : 4;
-		int *n = ekq_realloc(ep->nested, (size_t)cap * sizeof *n);
+		struct ekq_nested *n = ekq_realloc(ep->nested,
+		    (size_t)cap * sizeof *n);
 		if (n == NULL)
 			err = ENOMEM;
 		else {
@@ -101,8 +116,12 @@ ekq_nest_add(struct ekq_ep *ep, int inner_fd)
 			ep->capnested = cap;
 		}
 	}
-	if (err == 0)
-		ep->nested[ep->nnested++] = inner_fd;
+	struct ekq_ep *inner = ekq_ep_peek_locked(inner_fd);
+	if (err == 0 && inner != NULL) {
+		ep->nested[ep->nnested].fd = inner_fd;
+		ep->nested[ep->nnested].serial = inner->serial;
+		ep->nnested++;
+	}
 	ekq_table_unlock();
 	return err;
 }
@@ -112,7 +131,7 @@ ekq_nest_remove(struct ekq_ep *ep, int inner_fd)
 {
 	ekq_table_lock();
 	for (int i = 0; i < ep->nnested; i++)
-		if (ep->nested[i] == inner_fd) {
+		if (ep->nested[i].fd == inner_fd) {
 			ep->nested[i] = ep->nested[--ep->nnested];
 			break;
 		}

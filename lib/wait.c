@@ -2,12 +2,12 @@
  * epoll_wait(), epoll_pwait(), epoll_pwait2(): collect kevents and turn
  * them into one epoll_event per descriptor.
  *
- * A pass first returns what is held from earlier calls (edge-triggered or
- * one-shot events that did not fit, and "sticky" EPOLLHUP/EPOLLERR seen
- * through a hidden knote on a level-triggered registration), then asks the
- * kqueue.  Level-triggered events that do not fit are simply dropped: the
- * kqueue reports them again, behind the ones that were waiting, which
- * gives Linux's round-robin fairness.
+ * A pass first returns what is held from earlier calls (events that did
+ * not fit, and the EPOLLHUP of a connection-mode socket that was never
+ * connected, which no knote reports), then asks the kqueue.  Linux puts a
+ * returned level-triggered item at the tail of its ready list; the kqueue
+ * does the same with level knotes, and what is held and reported again
+ * goes back on the held list only after the kqueue's events of the pass.
  */
 #include "config.h"
 
@@ -26,6 +26,8 @@
 
 #define EKQ_KBUF 128    /* kevents fetched per kevent() */
 #define EKQ_CHANGES 24  /* knote changes batched within a pass */
+#define EKQ_REQUEUE 16  /* held level registrations put back after a pass */
+#define EKQ_NOT_OUT UINT32_MAX /* reg->outidx: seen in the pass, not output */
 /* Linux's EP_MAX_EVENTS */
 #define EKQ_MAX_EVENTS ((int)(INT_MAX / sizeof(struct epoll_event)))
 
@@ -35,7 +37,30 @@ struct pass {
 	uint32_t id;
 	struct kevent changes[EKQ_CHANGES]; /* knote changes to send */
 	int nchanges;
+	struct {
+		int fd;
+		uint32_t gen;
+	} requeue[EKQ_REQUEUE], /* sticky ones reported from the held list */
+	    defer[EKQ_REQUEUE];  /* level ones whose turn was last time */
+	int nrequeue, ndefer;
 };
+
+static void
+pass_start(struct ekq_ep *ep, struct pass *p)
+{
+	p->id = ++ep->pass;
+	p->n = 0;
+	p->nchanges = 0;
+	p->nrequeue = 0;
+	p->ndefer = 0;
+}
+
+/* Has the registration an entry in this pass's output? */
+static bool
+emitted(const struct ekq_reg *reg, const struct pass *p)
+{
+	return reg->stamp == p->id && reg->outidx != EKQ_NOT_OUT;
+}
 
 static int
 fail(int err)
@@ -54,6 +79,21 @@ static bool
 reg_edge(const struct ekq_reg *reg)
 {
 	return (reg->events & (EPOLLET | EPOLLONESHOT)) != 0;
+}
+
+/*
+ * What Linux would report for the registration's descriptor now.  An epoll
+ * descriptor is asked exactly (ekq_ep_poll()) for a level registration; an
+ * edge-triggered one takes the kqueue's word, as the exact answer moves
+ * the inner instance's events to its held list, whose signal would be a
+ * new edge for it.
+ */
+static uint32_t
+reg_bits(int fd, const struct ekq_reg *reg)
+{
+	if (reg->kind == EKQ_FD_EPOLL && !(reg->events & EPOLLET))
+		return ekq_ep_poll(fd);
+	return ekq_linux_bits(fd, reg->kind);
 }
 
 static int
@@ -75,9 +115,10 @@ static void
 disarm(struct ekq_ep *ep, struct pass *p, int fd, struct ekq_reg *reg)
 {
 	reg->state |= EKQ_REG_DISARMED;
-	/* The knote that fired is disabled already (EV_DISPATCH); any other
-	 * would still fire once. */
-	if (popcount3(reg->knotes) < 2)
+	/* The knote that fired is disabled already if it is EV_DISPATCH (not
+	 * EV_CLEAR: see params()); any other would still fire. */
+	if (popcount3(reg->knotes) < 2 && !(reg->hidden & 0x77) &&
+	    !(reg->events & EPOLLET))
 		return;
 	if (p->nchanges + 3 > EKQ_CHANGES)
 		flush_changes(ep, p);
@@ -89,7 +130,7 @@ static void
 emit(struct ekq_ep *ep, struct pass *p, int fd, struct ekq_reg *reg,
     uint32_t bits)
 {
-	if (reg->stamp == p->id) {
+	if (emitted(reg, p)) {
 		p->out[reg->outidx].events |= bits;
 		return;
 	}
@@ -99,13 +140,59 @@ emit(struct ekq_ep *ep, struct pass *p, int fd, struct ekq_reg *reg,
 		ekq_held_push(ep, fd, reg);
 		return;
 	}
-	reg->stamp = p->id;
+	if (reg->stamp != p->id) {
+		reg->stamp = p->id;
+		reg->state &= (uint8_t)~(7u << EKQ_REG_SEEN_SHIFT);
+	}
 	reg->outidx = (uint32_t)p->n;
 	p->out[p->n].events = bits;
 	p->out[p->n].data.u64 = reg->data;
 	p->n++;
 	if (reg->events & EPOLLONESHOT)
 		disarm(ep, p, fd, reg);
+}
+
+/* A sticky registration reported from the held list goes back on it
+ * behind what the kqueue gives in the same pass (see put_back()). */
+static void
+requeue(struct ekq_ep *ep, struct pass *p, int fd, struct ekq_reg *reg)
+{
+	if (p->nrequeue == EKQ_REQUEUE) {
+		ekq_held_push(ep, fd, reg);
+		reg->state |= EKQ_REG_STICKY;
+		return;
+	}
+	p->requeue[p->nrequeue].fd = fd;
+	p->requeue[p->nrequeue].gen = reg->gen;
+	p->nrequeue++;
+}
+
+/* The end of the pass: the deferred ones if there is room, then the
+ * requeued ones, if they are still registered. */
+static void
+put_back(struct ekq_ep *ep, struct pass *p)
+{
+	for (int i = 0; i < p->ndefer && p->n < p->max; i++) {
+		int fd = p->defer[i].fd;
+		struct ekq_reg *reg = ekq_reg_find(ep, fd);
+		if (reg == NULL || reg->gen != p->defer[i].gen ||
+		    emitted(reg, p) || (reg->state & EKQ_REG_DISARMED))
+			continue;
+		uint32_t bits = reg_bits(fd, reg) &
+		    (reg->events | EPOLLHUP | EPOLLERR);
+		if (bits)
+			emit(ep, p, fd, reg, bits);
+	}
+	p->ndefer = 0;
+	for (int i = 0; i < p->nrequeue; i++) {
+		int fd = p->requeue[i].fd;
+		struct ekq_reg *reg = ekq_reg_find(ep, fd);
+		if (reg == NULL || reg->gen != p->requeue[i].gen)
+			continue;
+		ekq_held_push(ep, fd, reg);
+		reg->state |= EKQ_REG_STICKY;
+	}
+	p->nrequeue = 0;
 }
 
 /* Events held from earlier calls come first. */
@@ -127,12 +214,11 @@ take_held(struct ekq_ep *ep, struct pass *p)
 			ekq_reg_release(ep, fd, reg);
 		} else if (reg->state & EKQ_REG_STICKY) {
 			/* Level: report while it lasts, then let go. */
-			uint32_t bits = ekq_linux_bits(fd, reg->kind) & mask;
+			uint32_t bits = reg_bits(fd, reg) & mask;
 			ekq_held_unlink(ep, fd, reg);
 			if (bits & (EPOLLHUP | EPOLLERR)) {
 				emit(ep, p, fd, reg, bits);
-				ekq_held_push(ep, fd, reg);
-				reg->state |= EKQ_REG_STICKY;
+				requeue(ep, p, fd, reg);
 			}
 		} else {
 			/* Re-read, as ep_send_events() re-polls each ready item:
@@ -140,7 +226,7 @@ take_held(struct ekq_ep *ep, struct pass *p)
 			 * an edge-triggered registration. */
 			ekq_held_unlink(ep, fd, reg);
 			uint32_t bits = (reg->state & EKQ_REG_DISARMED) ? 0 :
-			    ekq_linux_bits(fd, reg->kind) & mask;
+			    reg_bits(fd, reg) & mask;
 			if (bits)
 				emit(ep, p, fd, reg, bits);
 		}
@@ -169,6 +255,9 @@ needs_poll(const struct ekq_reg *reg, const struct kevent *kev, uint8_t bit,
 #endif
 	if (reg->hidden & bit)
 		return true;
+	/* A kqueue counts events its epoll_wait() may find nobody wants. */
+	if (reg->kind == EKQ_FD_EPOLL)
+		return true;
 	if (kev->filter == EVFILT_READ && kev->data == 0)
 		return true; /* an error, or a zero-length datagram */
 	if (reg->kind == EKQ_FD_TTY || reg->kind == EKQ_FD_OTHER)
@@ -191,10 +280,53 @@ bit_of(short filter)
 	return EKQ_KN_EXCEPT;
 }
 
+/*
+ * A batch that was cut short may have left knotes of a level registration
+ * it reported in the queue, ahead of registrations that have not had their
+ * turn; Linux has moved the item to the tail of its ready list.  Such a
+ * registration is marked, and its next event, the leftover, is passed over
+ * (a level knote comes round again by itself).
+ */
 static void
+mark_tail(struct ekq_ep *ep, struct pass *p, const struct kevent *kev,
+    int nkev)
+{
+	for (int i = 0; i < nkev; i++) {
+		if (ekq_is_signal(ep, &kev[i]))
+			continue;
+		int fd = (int)kev[i].ident;
+		struct ekq_reg *reg = ekq_reg_find(ep, fd);
+		if (reg == NULL || reg->gen != (uint32_t)(uintptr_t)kev[i].udata ||
+		    !emitted(reg, p) || reg_edge(reg))
+			continue;
+		uint8_t seen = (uint8_t)((reg->state >> EKQ_REG_SEEN_SHIFT) & 7);
+		uint8_t rest = reg->knotes & (uint8_t)~reg->hidden & (uint8_t)~seen;
+		if (!rest)
+			continue;
+		uint32_t bits = reg_bits(fd, reg) &
+		    (reg->events | EPOLLHUP | EPOLLERR);
+		uint32_t ready = 0;
+		if (rest & EKQ_KN_READ)
+			ready |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP | EPOLLHUP |
+			    EPOLLERR;
+		if (rest & EKQ_KN_WRITE)
+			ready |= EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND | EPOLLHUP |
+			    EPOLLERR;
+		if (rest & EKQ_KN_EXCEPT)
+			ready |= EPOLLPRI | EPOLLRDBAND;
+		if (bits & ready)
+			reg->state |= EKQ_REG_TAIL;
+		/* Looked at once: the seen bits now say so. */
+		reg->state |= (uint8_t)(rest << EKQ_REG_SEEN_SHIFT);
+	}
+}
+
+/* The kevents into the pass; returns how many knotes were new to it. */
+static int
 collect(struct ekq_ep *ep, struct pass *p, const struct kevent *kev, int nkev,
     bool truncated)
 {
+	int fresh = 0;
 	for (int i = 0; i < nkev; i++) {
 		if (ekq_is_signal(ep, &kev[i]))
 			continue;
@@ -202,18 +334,42 @@ collect(struct ekq_ep *ep, struct pass *p, const struct kevent *kev, int nkev,
 		struct ekq_reg *reg = ekq_reg_find(ep, fd);
 		if (reg == NULL || reg->gen != (uint32_t)(uintptr_t)kev[i].udata)
 			continue; /* from a registration since replaced */
-		if ((reg->state & EKQ_REG_DISARMED) && reg->stamp != p->id)
+		if ((reg->state & EKQ_REG_DISARMED) && !emitted(reg, p))
 			continue;
 		uint8_t bit = bit_of(kev[i].filter);
+		if (reg->stamp != p->id) {
+			reg->stamp = p->id;
+			reg->outidx = EKQ_NOT_OUT;
+			reg->state &= (uint8_t)~(7u << EKQ_REG_SEEN_SHIFT);
+			if ((reg->state & EKQ_REG_TAIL) && !reg_edge(reg) &&
+			    p->ndefer < EKQ_REQUEUE) {
+				/* Its turn was last time (see mark_tail()):
+				 * after the others, if there is room. */
+				reg->state &= (uint8_t)~EKQ_REG_TAIL;
+				reg->state |= (uint8_t)(bit << EKQ_REG_SEEN_SHIFT);
+				p->defer[p->ndefer].fd = fd;
+				p->defer[p->ndefer].gen = reg->gen;
+				p->ndefer++;
+				continue;
+			}
+		}
+		uint8_t seen = (uint8_t)((reg->state >> EKQ_REG_SEEN_SHIFT) & 7);
+		if (!(seen & bit))
+			fresh++;
+		reg->state |= (uint8_t)(bit << EKQ_REG_SEEN_SHIFT);
+		/* Another of its knotes was passed over: ask the descriptor. */
+		if ((seen & (uint8_t)~bit) && !emitted(reg, p))
+			truncated = true;
 		uint32_t mask = reg->events | EPOLLHUP | EPOLLERR;
 		uint32_t bits;
 		if (needs_poll(reg, &kev[i], bit, truncated))
-			bits = ekq_linux_bits(fd, reg->kind);
+			bits = reg_bits(fd, reg);
 		else
 			bits = ekq_fast_bits(reg->kind, kev[i].filter);
 		bits &= mask;
 		bool muted = reg->hidden & (uint8_t)(bit << EKQ_MUTED_SHIFT);
-		if ((bits == 0) != muted && !(reg->hidden & bit) && !reg_edge(reg)) {
+		if ((bits == 0) != muted && !(reg->hidden & bit) &&
+		    !(reg->events & EPOLLET)) {
 			/* Level and firing for nothing: mute it; muted and
 			 * firing for something: level again. */
 			if (p->nchanges + 2 > EKQ_CHANGES)
@@ -227,13 +383,17 @@ collect(struct ekq_ep *ep, struct pass *p, const struct kevent *kev, int nkev,
 		/*
 		 * A hidden knote is edge-triggered; on a level registration its
 		 * EPOLLHUP/EPOLLERR must go on being reported while it lasts.
+		 * Touched, the knote is looked at again and, while the state
+		 * lasts, queued behind the others, as a level knote would be.
 		 */
 		if ((reg->hidden & bit) && !reg_edge(reg) &&
-		    (bits & (EPOLLHUP | EPOLLERR)) && !(reg->state & EKQ_REG_HELD)) {
-			ekq_held_push(ep, fd, reg);
-			reg->state |= EKQ_REG_STICKY;
+		    (bits & (EPOLLHUP | EPOLLERR))) {
+			if (p->nchanges + 1 > EKQ_CHANGES)
+				flush_changes(ep, p);
+			ekq_knotes_touch(fd, reg, bit, p->changes, &p->nchanges);
 		}
 	}
+	return fresh;
 }
 
 static struct timespec
@@ -297,10 +457,15 @@ wait_readable(int kq, const struct timespec *timeout, const sigset_t *sigmask)
 #endif
 }
 
-/* One kevent() and its collection; -1 with errno on failure. */
+/*
+ * One kevent() and its collection, leaving ep->lock held; -1 with errno on
+ * failure.  *more: a full batch brought knotes new to the pass, so the
+ * kqueue may hold more (level knotes that come round again do not count:
+ * they would be taken forever).
+ */
 static int
 fetch(struct ekq_ep *ep, struct pass *p, const struct timespec *timeout,
-    int *fetched)
+    bool *more)
 {
 	struct kevent kev[EKQ_KBUF];
 	/*
@@ -310,15 +475,17 @@ fetch(struct ekq_ep *ep, struct pass *p, const struct timespec *timeout,
 	 * is held for the next call, which keeps the round-robin fair.
 	 */
 	int want = p->max - p->n + 1 + (ep->user_triggered ? 1 : 0);
-	if (want > EKQ_KBUF)
+	if (want > EKQ_KBUF || p->out == NULL)
 		want = EKQ_KBUF;
+	*more = false;
 	int got = ekq_sys_kevent(ep->epfd, NULL, 0, kev, want, timeout);
-	*fetched = got;
 	if (got == -1)
 		return -1;
 	pthread_mutex_lock(&ep->lock);
-	collect(ep, p, kev, got, got == want);
-	*fetched = got == want ? got : 0;
+	int fresh = collect(ep, p, kev, got, got == want);
+	if (got == want && p->out != NULL)
+		mark_tail(ep, p, kev, got);
+	*more = got == want && fresh > 0;
 	return 0;
 }
 
@@ -326,6 +493,9 @@ static int
 do_wait(int epfd, struct epoll_event *events, int maxevents,
     const struct timespec *timeout, const sigset_t *sigmask)
 {
+	/* Linux (6.x) looks the descriptor up before it checks maxevents. */
+	if (!fcntl_valid(epfd))
+		return fail(EBADF);
 	if (maxevents <= 0 || maxevents > EKQ_MAX_EVENTS)
 		return fail(EINVAL);
 	struct ekq_ep *ep = ekq_ep_get(epfd);
@@ -347,9 +517,7 @@ do_wait(int epfd, struct epoll_event *events, int maxevents,
 	int rc = 0, err = 0;
 	for (;;) {
 		pthread_mutex_lock(&ep->lock);
-		p->id = ++ep->pass;
-		p->n = 0;
-		p->nchanges = 0;
+		pass_start(ep, p);
 		take_held(ep, p);
 		pthread_mutex_unlock(&ep->lock);
 
@@ -358,32 +526,33 @@ do_wait(int epfd, struct epoll_event *events, int maxevents,
 		struct timespec left = timeout ? ts_left(&deadline) : zero;
 		const struct timespec *ts = !block ? &zero :
 		    timeout ? &left : NULL;
-		int more, before;
+		bool more;
 		do {
-			before = p->n;
 			if (fetch(ep, p, ts, &more) == -1) {
 				err = errno;
 				pthread_mutex_lock(&ep->lock);
-				more = 0;
 			}
 			flush_changes(ep, p);
+			if (!more || err != 0 || p->n == p->max)
+				put_back(ep, p);
 			ekq_ep_set_user(ep, ep->held_head != -1);
 			pthread_mutex_unlock(&ep->lock);
 			ts = &zero;
-		/* Again only while full batches bring new descriptors: level
-		 * events come back round and would be taken forever. */
-		} while (err == 0 && more && p->n < p->max && p->n > before);
+		} while (err == 0 && more && p->n < p->max);
 
+		if (err == EBADF) {
+			/* The instance's kqueue was closed under it: what was
+			 * held was the dead instance's. */
+			ekq_ep_forget(epfd, ep);
+			err = fcntl_valid(epfd) ? EINVAL : EBADF;
+			rc = -1;
+			break;
+		}
 		if (p->n > 0) {
 			rc = p->n;
 			break;
 		}
 		if (err != 0) {
-			if (err == EBADF) {
-				/* The instance's kqueue was closed under it. */
-				ekq_ep_forget(epfd, ep);
-				err = fcntl_valid(epfd) ? EINVAL : EBADF;
-			}
 			rc = -1;
 			break;
 		}
@@ -411,19 +580,109 @@ do_wait(int epfd, struct epoll_event *events, int maxevents,
 	return rc;
 }
 
+/*
+ * Is a held registration still ready?  Those that are not are let go, as
+ * ep_send_events() drops items whose poll comes back empty.
+ */
+static bool
+held_ready(struct ekq_ep *ep)
+{
+	int fd = ep->held_head;
+	while (fd != -1) {
+		struct ekq_reg *reg = ekq_reg_find(ep, fd);
+		int next = reg->next_held;
+		uint32_t mask = reg->events | EPOLLHUP | EPOLLERR;
+		if (reg->state & EKQ_REG_STICKY)
+			mask = EPOLLHUP | EPOLLERR;
+		if (!ekq_fd_same(fd, reg->ident)) {
+			if (reg->kind == EKQ_FD_EPOLL)
+				ekq_nest_remove(ep, fd);
+			ekq_reg_release(ep, fd, reg);
+		} else if (!(reg->state & EKQ_REG_DISARMED) &&
+		    (reg_bits(fd, reg) & mask)) {
+			return true;
+		} else {
+			ekq_held_unlink(ep, fd, reg);
+		}
+		fd = next;
+	}
+	return false;
+}
+
+/*
+ * What an epoll descriptor polls as, to an instance it is registered in:
+ * readable when its epoll_wait() would return something (Linux's
+ * ep_eventpoll_poll() polls the items on the ready list).  Its kqueue is
+ * readable for less -- a hidden knote that fired for data nobody asked
+ * for -- so the kqueue's events are taken onto the held list, where
+ * epoll_wait() will find them, and what nobody wants is dropped.
+ */
+uint32_t
+ekq_ep_poll(int epfd)
+{
+	static const struct timespec zero = { 0, 0 };
+	struct ekq_ep *ep = ekq_ep_get(epfd);
+	if (ep == NULL || ep->broken) {
+		if (ep != NULL)
+			ekq_ep_put(ep);
+		struct pollfd pfd = { .fd = epfd, .events = POLLIN, .revents = 0 };
+		return poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN) ?
+		    EPOLLIN | EPOLLRDNORM : 0;
+	}
+	struct pass pass, *p = &pass;
+	p->out = NULL;
+	p->max = 0;
+	pthread_mutex_lock(&ep->lock);
+	pass_start(ep, p);
+	bool ready = held_ready(ep);
+	pthread_mutex_unlock(&ep->lock);
+	bool more = !ready;
+	while (more) {
+		if (fetch(ep, p, &zero, &more) == -1) {
+			pthread_mutex_lock(&ep->lock);
+			more = false;
+			ready = true; /* cannot tell: say what the kqueue says */
+		}
+		flush_changes(ep, p);
+		if (ep->held_head != -1)
+			ready = true;
+		ekq_ep_set_user(ep, ep->held_head != -1);
+		pthread_mutex_unlock(&ep->lock);
+		more = more && !ready;
+	}
+	ekq_ep_put(ep);
+	return ready ? EPOLLIN | EPOLLRDNORM : 0;
+}
+
 /* Events wanted into a NULL array: Linux fails only when there are some. */
 static int
 wait_no_buffer(int epfd, int maxevents, const struct timespec *timeout,
     const sigset_t *sigmask)
 {
+	if (!fcntl_valid(epfd))
+		return fail(EBADF);
 	if (maxevents <= 0 || maxevents > EKQ_MAX_EVENTS)
 		return fail(EINVAL);
 	if (!ekq_is_instance(epfd))
 		return fail(fcntl_valid(epfd) ? EINVAL : EBADF);
-	int r = wait_readable(epfd, timeout, sigmask);
-	if (r == -1)
-		return -1;
-	return r == 0 ? 0 : fail(EFAULT);
+	struct timespec deadline = { 0, 0 }, left = { 0, 0 };
+	if (timeout != NULL)
+		deadline = ts_add(now_mono(), timeout);
+	for (;;) {
+		/* The kqueue may be readable for events nobody wants. */
+		if (ekq_ep_poll(epfd) != 0)
+			return fail(EFAULT);
+		if (timeout != NULL) {
+			left = ts_left(&deadline);
+			if (ts_zero(&left))
+				return 0;
+		}
+		int r = wait_readable(epfd, timeout ? &left : NULL, sigmask);
+		if (r == -1)
+			return -1;
+		if (r == 0)
+			return 0;
+	}
 }
 
 EKQ_EXPORT int

@@ -471,6 +471,13 @@ ekq_fd_change(struct ekq_kq *kq, struct kevent *kev)
 	}
 	if (kev->flags & EV_ENABLE)
 		kn->status &= (uint8_t)~EKQ_KN_DISABLED;
+	/*
+	 * A knote is queued once.  One waiting on the pending list is taken
+	 * off it: the kernel, asked again below, queues it if it still fires
+	 * (and kqueue_scan() would drop it if it no longer did).
+	 */
+	if (kn->status & EKQ_KN_QUEUED)
+		ekq_pending_remove(kq, kn);
 	/* Start over as level-triggered: the filter runs again anyway. */
 	rec->demoted &= (uint8_t)~(1u << rec->loc[slot]);
 	return loc_sync(kq, rec, rec->loc[slot], true);

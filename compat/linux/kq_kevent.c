@@ -22,6 +22,7 @@
 #include <time.h>
 
 #define EKQ_HARVEST 64 /* epoll_events fetched per epoll_wait() */
+#define EKQ_FRUITLESS 4 /* full batches of nothing looked past per call */
 
 /*
  * One scan.  Level knotes at edge-triggered locations are re-armed when
@@ -193,17 +194,22 @@ process_fd(struct ekq_kq *kq, struct scan_ctx *ctx, struct ekq_fdrec *rec,
 			idle = true;
 			continue;
 		}
-		if (prefetch || n == room) {
-			/* Not delivered now: a level knote stays in (or goes
-			 * back to) the kernel's list, an edge waits here. */
-			if (!knote_level(kn))
-				ekq_pending_add(kq, kn);
-			else if (!level_loc)
+		if (prefetch && knote_level(kn)) {
+			/* Counted where it stands, in the kernel's list. */
+			if (!level_loc)
 				rearm = true;
-			if (prefetch && knote_level(kn)) {
-				ctx->counted++;
-				mark_taken(ctx, rec, slot);
-			}
+			ctx->counted++;
+			mark_taken(ctx, rec, slot);
+			continue;
+		}
+		if (prefetch || n == room) {
+			/*
+			 * Not delivered now.  kqueue_scan() would leave the
+			 * knote at the head of its queue, but the kernel has
+			 * moved this one to the tail of its list: it waits
+			 * here, to be looked at first next time.
+			 */
+			ekq_pending_add(kq, kn);
 			continue;
 		}
 		fill(&out[n++], rec, slot, &ev);
@@ -465,7 +471,7 @@ scan(struct ekq_kq *kq, struct kevent *out, int nevents,
 	}
 	struct scan_ctx ctx;
 	ctx_init(kq, &ctx);
-	int n = 0;
+	int n = 0, fruitless = 0;
 	for (;;) {
 		/* The pending list is walked once per call, as FreeBSD walks
 		 * its queue up to a marker; again only if nothing came yet. */
@@ -501,9 +507,18 @@ scan(struct ekq_kq *kq, struct kevent *out, int nevents,
 			return -1;
 		}
 		n += r;
-		/* More only while batches come full of new events. */
-		if (n > 0 && (n == nevents || got < EKQ_HARVEST || r == 0 ||
-		    ctx.repeat))
+		/*
+		 * More only while batches come full.  A full batch that gave
+		 * nothing (the marker, stale registrations) says nothing of what
+		 * is behind it: look a few times more, as FreeBSD never returns
+		 * fewer events than asked while knotes are active.
+		 */
+		int asked = nevents - (n - r) < EKQ_HARVEST ?
+		    nevents - (n - r) : EKQ_HARVEST;
+		bool full = got == asked;
+		if (full && r == 0 && ++fruitless <= EKQ_FRUITLESS)
+			continue;
+		if (n > 0 && (n == nevents || !full || ctx.repeat || r == 0))
 			break;
 		if (n == 0 && pending_empty(kq) && timeout != NULL) {
 			struct timespec rest = ts_left(&deadline);

@@ -199,6 +199,14 @@ struct fz_model {
 #define FZ_FEAT_SMALL_MAX 0x80  /* waits with maxevents below FZ_FULL */
 #define FZ_FEAT_KNOTELESS 0x100 /* epoll fds without EPOLLIN, O_RDWR FIFOs
                                    without in/out bits (no knote at all) */
+#define FZ_FEAT_ET_WAKEUP 0x200 /* EPOLLET on a socket or O_RDWR FIFO watched
+                                   in both directions (README: differences) */
+#define FZ_FEAT_NEST_ET   0x400 /* EPOLLET on a nested epoll fd (README) */
+#define FZ_FEAT_ET_READD  0x800 /* EPOLL_CTL_ADD of a descriptor registered
+                                   edge-triggered (README) */
+#define FZ_FEAT_ET_HIDDEN 0x1000 /* EPOLLET on a socket without EPOLLIN or
+                                    EPOLLOUT (README) */
+#define FZ_FEAT_PIPE_REOPEN 0x2000 /* a pipe opened again by path (Linux) */
 #define FZ_FEAT_ALL       0xffff
 
 void fz_model_init(struct fz_model *m);

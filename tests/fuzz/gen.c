@@ -187,6 +187,26 @@ p_reopenable(const struct fz_model *m, int s)
 	    k == FZ_K_FIFO_W || k == FZ_K_FIFO_RW || k == FZ_K_FILE;
 }
 
+/*
+ * Left out unless the pipe-reopen feature is on: a pipe opened again
+ * through /proc/self/fd.  Only Linux can (on the BSDs, /dev/fd/N is a
+ * dup()), and compat/'s pipe filters follow FreeBSD's single reader and
+ * writer ends, not the several open files Linux then counts.
+ */
+static bool
+p_reopenable_nopipe(const struct fz_model *m, int s)
+{
+	uint8_t k = m->s[s].kind;
+	return p_reopenable(m, s) && k != FZ_K_PIPE_R && k != FZ_K_PIPE_W;
+}
+
+static bool
+p_occupied_nopipe(const struct fz_model *m, int s)
+{
+	uint8_t k = m->s[s].kind;
+	return p_occupied(m, s) && k != FZ_K_PIPE_R && k != FZ_K_PIPE_W;
+}
+
 static bool
 p_closable(const struct fz_model *m, int s)
 {
@@ -405,6 +425,22 @@ gen_ctl(struct fz_src *src, struct fz_model *m, unsigned feats,
 			st->b = (int8_t)operand(src, m, (feats & FZ_FEAT_NEST) ?
 			    p_occupied : p_not_epoll);
 	}
+	if (!(feats & FZ_FEAT_ET_READD) && st->var == EPOLL_CTL_ADD &&
+	    st->a >= 0 && st->b >= 0) {
+		/*
+		 * Left out: README's "EPOLL_CTL_ADD of an edge-triggered
+		 * registration".  The EEXIST is right, but finding it out
+		 * touches a knote, and kqueue queues a touched EV_CLEAR knote
+		 * whose condition holds: the edge is reported once more.
+		 */
+		for (int i = 0; i < m->nreg; i++) {
+			const struct fz_mreg *r = &m->reg[i];
+			if (r->ep == m->s[st->a].file && r->slot == st->b &&
+			    r->file == m->s[st->b].file &&
+			    (r->events & (EPOLLET | EPOLLONESHOT)))
+				return false;
+		}
+	}
 	st->mask = gen_mask(src);
 	if (!(feats & FZ_FEAT_KNOTELESS) && st->b >= 0) {
 		/* Keep a bit that gives the registration a knote. */
@@ -413,6 +449,58 @@ gen_ctl(struct fz_src *src, struct fz_model *m, unsigned feats,
 		uint32_t out = EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND;
 		if ((k == FZ_K_EPOLL && !(st->mask & in)) ||
 		    (k == FZ_K_FIFO_RW && !(st->mask & (in | out))))
+			st->mask |= EPOLLIN;
+	}
+	if (!(feats & FZ_FEAT_ET_HIDDEN) && st->b >= 0 && (st->mask & EPOLLET)) {
+		/*
+		 * Left out: README's "EPOLLET for EPOLLHUP alone".  Such an item
+		 * hears of state changes only (unkeyed wakeups); the knotes
+		 * that watch a socket for its hangup also fire, after it, for
+		 * data and buffer space, and cannot tell which it was.
+		 */
+		uint8_t k = m->s[st->b].kind;
+		uint32_t io = EPOLLIN | EPOLLRDNORM | EPOLLOUT | EPOLLWRNORM;
+		if ((k == FZ_K_STREAM || k == FZ_K_DGRAM || k == FZ_K_SEQPACKET) &&
+		    !(st->mask & io))
+			st->mask |= chance(src, 50) ? EPOLLIN : EPOLLOUT;
+	}
+	if (!(feats & FZ_FEAT_ET_WAKEUP) && st->b >= 0 && (st->mask & EPOLLET)) {
+		/*
+		 * Left out: README's "EPOLLET wakeups".  Linux re-polls an
+		 * edge-triggered item on any wakeup that matches its mask and
+		 * reports every direction ready then -- EPOLLOUT because data
+		 * arrived, even if it was read before epoll_wait().  A kqueue
+		 * filter fires for its own direction only, and not at all once
+		 * its condition is gone.  So one direction per such mask.
+		 */
+		uint8_t k = m->s[st->b].kind;
+		uint32_t in = EPOLLIN | EPOLLRDNORM | EPOLLRDBAND | EPOLLPRI |
+		    EPOLLRDHUP;
+		uint32_t out = EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND;
+		bool both_ways = k == FZ_K_STREAM || k == FZ_K_DGRAM ||
+		    k == FZ_K_SEQPACKET || k == FZ_K_FIFO_RW;
+		if (both_ways && (st->mask & in) && (st->mask & out))
+			st->mask &= chance(src, 50) ? ~in : ~out;
+	}
+	if (!(feats & FZ_FEAT_NEST_ET) && st->b >= 0 &&
+	    m->s[st->b].kind == FZ_K_EPOLL) {
+		/*
+		 * Left out: README's "EPOLLET on an epoll descriptor".  An
+		 * edge-triggered outer registration takes the inner kqueue's
+		 * word that it is readable, which it may be for an event no
+		 * inner registration wants (the exact answer, lib/wait.c's
+		 * ekq_ep_poll(), would signal a new edge itself).
+		 */
+		st->mask &= ~(uint32_t)EPOLLET;
+		/*
+		 * Also left out: an epoll descriptor watched for EPOLLRDNORM
+		 * (or EPOLLRDHUP) without EPOLLIN.  Linux wakes the outer
+		 * instance with the key EPOLLIN alone (ep_poll_safewake()), so
+		 * such a registration sees readiness only when it is added or
+		 * modified; a kqueue filter has no such keys.
+		 */
+		if ((st->mask & (EPOLLRDNORM | EPOLLRDHUP)) &&
+		    !(st->mask & EPOLLIN))
 			st->mask |= EPOLLIN;
 	}
 	if (st->var != EPOLL_CTL_DEL)
@@ -484,7 +572,9 @@ gen_reopen_at(struct fz_src *src, struct fz_model *m, unsigned feats,
 		st->b = (int8_t)dup_source(src, m, feats);
 		break;
 	case FZ_RA_REOPEN:
-		st->b = (int8_t)pick_slot(src, m, p_reopenable);
+		st->b = (int8_t)pick_slot(src, m,
+		    (feats & FZ_FEAT_PIPE_REOPEN) ? p_reopenable :
+		    p_reopenable_nopipe);
 		break;
 	}
 	return true;
@@ -537,8 +627,14 @@ gen_create(struct fz_src *src, struct fz_model *m, unsigned feats, int op,
 		st->b = (int8_t)dup_source(src, m, feats);
 		break;
 	case FZ_REOPEN:
-		st->b = (int8_t)(chance(src, 90) ? pick_slot(src, m, p_reopenable) :
-		    pick_slot(src, m, p_occupied));
+		if (feats & FZ_FEAT_PIPE_REOPEN)
+			st->b = (int8_t)(chance(src, 90) ?
+			    pick_slot(src, m, p_reopenable) :
+			    pick_slot(src, m, p_occupied));
+		else
+			st->b = (int8_t)(chance(src, 90) ?
+			    pick_slot(src, m, p_reopenable_nopipe) :
+			    pick_slot(src, m, p_occupied_nopipe));
 		break;
 	}
 	return true;

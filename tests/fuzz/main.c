@@ -41,6 +41,9 @@ static const struct {
 	{ "oob", FZ_FEAT_OOB }, { "fifo", FZ_FEAT_FIFO }, { "nest", FZ_FEAT_NEST },
 	{ "odd-epfd", FZ_FEAT_ODD_EPFD }, { "cycle", FZ_FEAT_CYCLE },
 	{ "small-max", FZ_FEAT_SMALL_MAX }, { "knoteless", FZ_FEAT_KNOTELESS },
+	{ "et-wakeup", FZ_FEAT_ET_WAKEUP }, { "nest-et", FZ_FEAT_NEST_ET },
+	{ "et-readd", FZ_FEAT_ET_READD }, { "et-hidden", FZ_FEAT_ET_HIDDEN },
+	{ "pipe-reopen", FZ_FEAT_PIPE_REOPEN },
 };
 
 static void
@@ -53,7 +56,8 @@ usage(void)
 	    "       fuzz --replay FILE...\n"
 	    "       fuzz --pending FILE...\n"
 	    "features: epoll-dup nullbuf oob fifo nest odd-epfd cycle small-max\n"
-	    "          knoteless\n");
+	    "          knoteless et-wakeup nest-et et-readd et-hidden\n"
+	    "          pipe-reopen\n");
 	exit(2);
 }
 

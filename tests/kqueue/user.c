@@ -7,6 +7,8 @@
 
 #include "kq_util.h"
 
+#include <unistd.h>
+
 #if defined(HAVE_EVFILT_USER) && defined(EVFILT_USER)
 
 #define UID 4242u
@@ -141,6 +143,33 @@ START_TEST(user_trigger_of_a_missing_event_fails_with_enoent)
 }
 END_TEST
 
+/*
+ * kqueue_scan() gathers up to nevents from its queue: fewer means nothing
+ * else is active, whatever else (a triggered user event here) is queued
+ * in front of the knotes that are.
+ */
+START_TEST(user_event_does_not_shorten_a_later_batch)
+{
+	int kq = user_kq(0, 0);
+	trigger(kq, 0, 0);
+	int wr[4];
+	for (int i = 0; i < 4; i++) {
+		int p[2];
+		ck_assert_int_eq(pipe(p), 0);
+		ck_assert_int_eq(write(p[1], "x", 1), 1);
+		kqt_add(kq, p[0], EVFILT_READ, 0);
+		wr[i] = p[1];
+	}
+	struct kevent evs[8];
+	ck_assert_int_eq(kqt_poll(kq, evs, 3), 3);
+	ck_assert_int_eq(kqt_poll(kq, evs, 1), 1);
+	ck_assert_int_eq(kqt_poll(kq, evs, 3), 3);
+	ck_assert_int_eq(kqt_poll(kq, evs, 8), 5);
+	for (int i = 0; i < 4; i++)
+		close(wr[i]);
+}
+END_TEST
+
 #endif
 
 Suite *
@@ -161,6 +190,7 @@ kq_user_suite(void)
 	tcase_add_test(tc, user_event_without_clear_keeps_firing_after_a_trigger);
 	tcase_add_test(tc, user_delete_discards_a_triggered_event);
 	tcase_add_test(tc, user_trigger_of_a_missing_event_fails_with_enoent);
+	tcase_add_test(tc, user_event_does_not_shorten_a_later_batch);
 	suite_add_tcase(s, tc);
 #endif
 	return s;
