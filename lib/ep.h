@@ -127,6 +127,7 @@ EKQ_HIDDEN struct ekq_ep *ekq_ep_get(int epfd);
 EKQ_HIDDEN void ekq_ep_put(struct ekq_ep *ep);
 EKQ_HIDDEN void ekq_ep_forget(int epfd, struct ekq_ep *ep);
 EKQ_HIDDEN bool ekq_is_instance(int fd);
+EKQ_HIDDEN int ekq_instance_check(int fd);
 EKQ_HIDDEN struct ekq_ep *ekq_ep_peek_locked(int fd);
 EKQ_HIDDEN void ekq_table_lock(void);
 EKQ_HIDDEN void ekq_table_unlock(void);

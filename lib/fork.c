@@ -43,6 +43,27 @@ parent(void)
 	ekq_table_unlock();
 }
 
+/*
+ * An instance that cannot be rebuilt whole is gone in the child, as a
+ * kqueue is on the BSDs: its number is closed (once the others are
+ * rebuilt, so that none of their descriptors lands on it), and calls on
+ * it fail.
+ */
+static void
+give_up(int epfd, struct ekq_ep *ep)
+{
+	(void)epfd;
+	ep->broken = true;
+}
+
+static void
+close_broken(int epfd, struct ekq_ep *ep, void *arg)
+{
+	(void)arg;
+	if (ep->broken)
+		close(epfd);
+}
+
 /* Phase 1: a fresh, empty kqueue under the instance's number. */
 static void
 renumber(int epfd, struct ekq_ep *ep, void *arg)
@@ -52,7 +73,7 @@ renumber(int epfd, struct ekq_ep *ep, void *arg)
 	ep->lock = fresh; /* another thread may have held it at fork() */
 	int kq = ekq_new_kqueue(ep->cloexec);
 	if (kq == -1) {
-		ep->broken = true;
+		give_up(epfd, ep);
 		return;
 	}
 	if (kq != epfd) {
@@ -61,8 +82,11 @@ renumber(int epfd, struct ekq_ep *ep, void *arg)
 		if (ekq_sys_dup2(kq, epfd) == -1 ||
 		    ekq_sys_fcntl(epfd, F_SETFD,
 		    ep->cloexec ? FD_CLOEXEC : 0) == -1 ||
-		    ekq_sys_kevent(epfd, NULL, 0, NULL, 0, NULL) == -1)
-			ep->broken = true;
+		    ekq_sys_kevent(epfd, NULL, 0, NULL, 0, NULL) == -1) {
+			close(kq);
+			give_up(epfd, ep);
+			return;
+		}
 		close(kq);
 	}
 }
@@ -75,7 +99,7 @@ reregister(int epfd, struct ekq_ep *ep, void *arg)
 	if (ep->broken)
 		return;
 	if (ekq_signal_register(ep) == -1) {
-		ep->broken = true;
+		give_up(epfd, ep);
 		return;
 	}
 	for (int page = 0; page < ep->npages; page++) {
@@ -89,15 +113,20 @@ reregister(int epfd, struct ekq_ep *ep, void *arg)
 			uint8_t want, hidden;
 			ekq_knotes_plan(reg->kind, reg->events, &want, &hidden);
 			reg->knotes = reg->hidden = 0;
-			if (ekq_knotes_apply(ep, fd, reg, want, hidden, reg->events,
-			    (reg->state & EKQ_REG_DISARMED) != 0, false,
-			    reg->gen) != 0) {
+			int err = ekq_knotes_apply(ep, fd, reg, want, hidden,
+			    reg->events, (reg->state & EKQ_REG_DISARMED) != 0,
+			    false, reg->gen);
+			if (err == EBADF || err == ENOENT || err == EPERM ||
+			    err == EINVAL || err == EPIPE) {
 				/* Its descriptor is gone or unusable here. */
 				ekq_reg_release(ep, fd, reg);
+			} else if (err != 0) {
+				/* A registration lost: not the same instance. */
+				give_up(epfd, ep);
+				return;
 			}
 		}
 	}
-	(void)epfd;
 }
 
 static void
@@ -105,6 +134,7 @@ child(void)
 {
 	ekq_each_instance_locked(renumber, NULL);
 	ekq_each_instance_locked(reregister, NULL);
+	ekq_each_instance_locked(close_broken, NULL);
 	ekq_table_unlock();
 }
 

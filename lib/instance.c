@@ -88,16 +88,25 @@ ekq_ep_forget(int epfd, struct ekq_ep *ep)
 		ep_free(ep);
 }
 
-bool
-ekq_is_instance(int fd)
+/* 0 if `fd` is an instance's kqueue, EBADF if not, or why we cannot tell. */
+int
+ekq_instance_check(int fd)
 {
 	ekq_table_lock();
 	bool yes = ekq_ep_peek_locked(fd) != NULL;
 	ekq_table_unlock();
 	if (!yes)
-		return false;
+		return EBADF;
 	/* Still a kqueue?  (A closed one's number may have been reused.) */
-	return ekq_sys_kevent(fd, NULL, 0, NULL, 0, NULL) == 0;
+	if (ekq_sys_kevent(fd, NULL, 0, NULL, 0, NULL) == 0)
+		return 0;
+	return errno == ENOMEM ? ENOMEM : EBADF;
+}
+
+bool
+ekq_is_instance(int fd)
+{
+	return ekq_instance_check(fd) == 0;
 }
 
 /*
@@ -166,7 +175,11 @@ ekq_ep_set_user(struct ekq_ep *ep, bool on)
 		EV_SET(&kev, EKQ_USER_IDENT, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
 	else
 		EV_SET(&kev, EKQ_USER_IDENT, EVFILT_USER, EV_CLEAR, 0, 0, NULL);
-	if (ekq_sys_kevent(ep->epfd, &kev, 1, NULL, 0, NULL) == -1)
+	/* Out of memory in the kernel: once more, as a signal that is not
+	 * in step with the held list misleads every later pass. */
+	if (ekq_sys_kevent(ep->epfd, &kev, 1, NULL, 0, NULL) == -1 &&
+	    (errno != ENOMEM ||
+	    ekq_sys_kevent(ep->epfd, &kev, 1, NULL, 0, NULL) == -1))
 		return;
 #else
 	char buf[64];
@@ -252,7 +265,8 @@ ekq_epoll_create1(int flags)
 	ep->signal_rd = ep->signal_wr = -1;
 	int kq = ekq_new_kqueue(ep->cloexec);
 	if (kq == -1) {
-		int saved = errno;
+		/* epoll_create1() fails with EMFILE, ENFILE or ENOMEM only. */
+		int saved = errno == EMFILE || errno == ENFILE ? errno : ENOMEM;
 		free(ep);
 		errno = saved;
 		return -1;
@@ -267,7 +281,7 @@ ekq_epoll_create1(int flags)
 	ep->held_head = ep->held_tail = -1;
 	ep->refs = 1;
 	if (signal_init(ep) == -1 || table_insert(kq, ep) == -1) {
-		int saved = errno ? errno : ENOMEM;
+		int saved = errno == EMFILE || errno == ENFILE ? errno : ENOMEM;
 		close(kq);
 		ep_free(ep);
 		errno = saved;

@@ -67,8 +67,11 @@ ekq_fd_kind(int fd, uint8_t *kind, uint32_t *ident)
 	case S_IFBLK:
 	case S_IFLNK:
 		return EPERM;
-	case S_IFIFO:
-		switch (ekq_sys_fcntl(fd, F_GETFL, 0) & O_ACCMODE) {
+	case S_IFIFO: {
+		int fl = ekq_sys_fcntl(fd, F_GETFL, 0);
+		if (fl == -1)
+			return ENOMEM; /* cannot happen on an open file */
+		switch (fl & O_ACCMODE) {
 		case O_RDONLY:
 			*kind = EKQ_FD_PIPE_R;
 			break;
@@ -80,14 +83,19 @@ ekq_fd_kind(int fd, uint8_t *kind, uint32_t *ident)
 			break;
 		}
 		return 0;
+	}
 	case S_IFSOCK:
 		*kind = socket_kind(fd);
 		return 0;
 	case S_IFCHR:
 		*kind = isatty(fd) ? EKQ_FD_TTY : EKQ_FD_OTHER;
 		return 0;
-	default:
-		*kind = ekq_is_instance(fd) ? EKQ_FD_EPOLL : EKQ_FD_OTHER;
+	default: {
+		int err = ekq_instance_check(fd);
+		if (err != 0 && err != EBADF)
+			return err;
+		*kind = err == 0 ? EKQ_FD_EPOLL : EKQ_FD_OTHER;
 		return 0;
+	}
 	}
 }

@@ -43,6 +43,7 @@ struct pass {
 	} requeue[EKQ_REQUEUE], /* sticky ones reported from the held list */
 	    defer[EKQ_REQUEUE];  /* level ones whose turn was last time */
 	int nrequeue, ndefer;
+	bool drain;   /* an edge was reported with knotes of it still queued */
 };
 
 static void
@@ -53,6 +54,7 @@ pass_start(struct ekq_ep *ep, struct pass *p)
 	p->nchanges = 0;
 	p->nrequeue = 0;
 	p->ndefer = 0;
+	p->drain = false;
 }
 
 /* Has the registration an entry in this pass's output? */
@@ -229,6 +231,11 @@ take_held(struct ekq_ep *ep, struct pass *p)
 			    reg_bits(fd, reg) & mask;
 			if (bits)
 				emit(ep, p, fd, reg, bits);
+			/* Its other knotes' events are this same edge: take
+			 * them in this pass, where they merge. */
+			if (bits && (reg->events & EPOLLET) &&
+			    popcount3(reg->knotes & (uint8_t)~reg->hidden) > 1)
+				p->drain = true;
 		}
 		if (stop)
 			break;
@@ -297,7 +304,8 @@ mark_tail(struct ekq_ep *ep, struct pass *p, const struct kevent *kev,
 		int fd = (int)kev[i].ident;
 		struct ekq_reg *reg = ekq_reg_find(ep, fd);
 		if (reg == NULL || reg->gen != (uint32_t)(uintptr_t)kev[i].udata ||
-		    !emitted(reg, p) || reg_edge(reg))
+		    !emitted(reg, p) || ((reg->events & EPOLLONESHOT) &&
+		    !(reg->events & EPOLLET)))
 			continue;
 		uint8_t seen = (uint8_t)((reg->state >> EKQ_REG_SEEN_SHIFT) & 7);
 		uint8_t rest = reg->knotes & (uint8_t)~reg->hidden & (uint8_t)~seen;
@@ -314,7 +322,11 @@ mark_tail(struct ekq_ep *ep, struct pass *p, const struct kevent *kev,
 			    EPOLLERR;
 		if (rest & EKQ_KN_EXCEPT)
 			ready |= EPOLLPRI | EPOLLRDBAND;
-		if (bits & ready)
+		/* An edge's leftovers are the same edge: the pass goes on
+		 * until it has taken them (do_wait()). */
+		if ((bits & ready) && (reg->events & EPOLLET))
+			p->drain = true;
+		else if (bits & ready)
 			reg->state |= EKQ_REG_TAIL;
 		/* Looked at once: the seen bits now say so. */
 		reg->state |= (uint8_t)(rest << EKQ_REG_SEEN_SHIFT);
@@ -528,17 +540,23 @@ do_wait(int epfd, struct epoll_event *events, int maxevents,
 		    timeout ? &left : NULL;
 		bool more;
 		do {
-			if (fetch(ep, p, ts, &more) == -1) {
+			int r = fetch(ep, p, ts, &more);
+			/* An edge's leftovers not taken now would be reported
+			 * again later: a failed kevent() gets a second try. */
+			if (r == -1 && p->drain && errno != EINTR &&
+			    errno != EBADF)
+				r = fetch(ep, p, ts, &more);
+			if (r == -1) {
 				err = errno;
 				pthread_mutex_lock(&ep->lock);
 			}
 			flush_changes(ep, p);
-			if (!more || err != 0 || p->n == p->max)
+			if (!more || err != 0 || (p->n == p->max && !p->drain))
 				put_back(ep, p);
 			ekq_ep_set_user(ep, ep->held_head != -1);
 			pthread_mutex_unlock(&ep->lock);
 			ts = &zero;
-		} while (err == 0 && more && p->n < p->max);
+		} while (err == 0 && more && (p->n < p->max || p->drain));
 
 		if (err == EBADF) {
 			/* The instance's kqueue was closed under it: what was
