@@ -169,7 +169,9 @@ ctl_mod(struct ekq_ep *ep, int fd, const struct epoll_event *ev,
 		}
 		return EINVAL;
 	}
-	uint32_t gen = ep->next_gen++;
+	/* The same registration, modified: events in flight stay its own
+	 * (and are read with the new mask, as ep_send_events() would). */
+	uint32_t gen = reg->gen;
 	int err = apply(ep, fd, reg, ev->events, true, gen);
 	if (err == ENOENT || err == EBADF) {
 		if (reg->kind == EKQ_FD_EPOLL)

@@ -237,10 +237,20 @@ ekq_knotes_apply(struct ekq_ep *ep, int fd, struct ekq_reg *reg,
 			continue;
 		}
 		unsigned short m_old, m_new;
-		unsigned ff;
-		int64_t d;
-		params(reg->kind, oldev, bit, washid, &m_old, &ff, &d);
+		unsigned ff, ff_old;
+		int64_t d, d_old;
+		params(reg->kind, oldev, bit, washid, &m_old, &ff_old, &d_old);
 		params(reg->kind, events, bit, hid, &m_new, &ff, &d);
+		/*
+		 * A level knote that stays as it is, with the same udata and
+		 * enabled, is left alone: touching it would change nothing.
+		 * (An EV_CLEAR one is touched: EPOLL_CTL_MOD looks at the
+		 * descriptor again, and so does kqueue at a touch.)
+		 */
+		if (was && m_old == m_new && !(m_new & (EV_CLEAR | EV_DISPATCH)) &&
+		    ff == ff_old && d == d_old && gen == oldgen && !disarmed &&
+		    !(reg->state & EKQ_REG_DISARMED))
+			continue;
 		if (was && m_old != m_new) {
 			set_change(&ch[n++], fd, bit, EV_DELETE, reg->kind, oldev,
 			    washid, oldgen);
