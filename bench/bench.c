@@ -25,6 +25,8 @@
 #include <malloc.h>
 #endif
 
+struct bench_tally bench_tally[NWAYS];
+
 static const char *const way_names[NWAYS] = { "linux", "epollkq", "kevent" };
 
 const char *
@@ -50,7 +52,7 @@ usage(const char *prog, const char *extra)
 	fprintf(stderr,
 	    "usage: %s [-q] [-r reps] [-w way,...] [-c config] [-t results.tsv]\n"
 	    "  -q  quick: small sizes (for callgrind and smoke runs)\n"
-	    "  -r  repetitions, interleaved (default 5, at most %d)\n"
+	    "  -r  repetitions, interleaved (default 9, at most %d)\n"
 	    "  -w  ways to run: linux, epollkq, kevent (default: all)\n"
 	    "  -c  run only this configuration%s%s\n"
 	    "  -t  append tab-separated results to this file\n",
@@ -62,7 +64,7 @@ void
 bench_parse(int argc, char **argv, struct bench_opts *o, const char *extra)
 {
 	memset(o, 0, sizeof *o);
-	o->reps = 5;
+	o->reps = 9;
 	bool any = false;
 	int c;
 	while ((c = getopt(argc, argv, "qr:w:c:t:h")) != -1) {
@@ -124,11 +126,30 @@ cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The median of v[0..n-1], v left as it was. */
 static double
-median(double *v, int n)
+median(const double *v, int n)
 {
-	qsort(v, (size_t)n, sizeof *v, cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	double s[BENCH_MAXREPS];
+	memcpy(s, v, (size_t)n * sizeof *s);
+	qsort(s, (size_t)n, sizeof *s, cmp_double);
+	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
+/* Every measurement of the last bench_run(), by repetition. */
+static double v[BENCH_MAXCONF][NWAYS][BENCH_MAXMETRIC][BENCH_MAXREPS];
+static int vreps;
+
+double
+bench_pratio(int c1, enum bench_way w1, int c2, enum bench_way w2, int m)
+{
+	double r[BENCH_MAXREPS];
+	for (int i = 0; i < vreps; i++) {
+		r[i] = bench_ratio(v[c1][w1][m][i], v[c2][w2][m][i]);
+		if (r[i] == 0)
+			return 0;
+	}
+	return vreps > 0 ? median(r, vreps) : 0;
 }
 
 double
@@ -161,8 +182,9 @@ void
 bench_run(const struct bench_spec *s, const struct bench_opts *o,
     bench_medians med)
 {
-	static double v[BENCH_MAXCONF][NWAYS][BENCH_MAXMETRIC][BENCH_MAXREPS];
 	memset(med, 0, sizeof(bench_medians));
+	memset(v, 0, sizeof v);
+	vreps = o->reps;
 	for (int r = 0; r < o->reps; r++) {
 		for (int c = 0; c < s->nconfigs; c++) {
 			if (!bench_config_wanted(o, s->config[c]))
@@ -180,8 +202,10 @@ bench_run(const struct bench_spec *s, const struct bench_opts *o,
 	}
 
 	FILE *tsv = tsv_open(o);
-	printf("\n== %s: %s\n   median of %d interleaved repetitions\n",
-	    s->workload, s->title, o->reps);
+	printf("\n== %s: %s\n   medians of %d interleaved repetitions; "
+	    "a ratio is the median of the\n   repetitions' own ratios (the "
+	    "ways of one repetition ran back to back)\n", s->workload,
+	    s->title, o->reps);
 	for (int m = 0; m < s->nmetrics; m++) {
 		printf("\n%-22s %10s %10s %10s %14s %14s %14s\n", s->metric[m],
 		    "linux", "epollkq", "kevent", "epollkq/kevent",
@@ -202,12 +226,16 @@ bench_run(const struct bench_spec *s, const struct bench_opts *o,
 					    s->workload, s->config[c], s->x[c],
 					    way_names[w], s->metric[m], med[c][w][m]);
 			}
-			print_ratio(bench_ratio(med[c][WAY_EKQ][m], med[c][WAY_KQ][m]));
-			print_ratio(bench_ratio(med[c][WAY_EKQ][m],
-			    med[c][WAY_LINUX][m]));
-			print_ratio(bench_ratio(med[c][WAY_KQ][m],
-			    med[c][WAY_LINUX][m]));
+			double ek = bench_pratio(c, WAY_EKQ, c, WAY_KQ, m);
+			double el = bench_pratio(c, WAY_EKQ, c, WAY_LINUX, m);
+			double kl = bench_pratio(c, WAY_KQ, c, WAY_LINUX, m);
+			print_ratio(ek);
+			print_ratio(el);
+			print_ratio(kl);
 			printf("\n");
+			if (tsv != NULL)
+				fprintf(tsv, "ratio\t%s\t%s\t%s\t%.4f\t%.4f\t%.4f\n",
+				    s->workload, s->config[c], s->metric[m], ek, el, kl);
 		}
 	}
 	printf("\n");
@@ -229,6 +257,31 @@ bench_note(const struct bench_opts *o, const char *workload, const char *key,
 		fprintf(tsv, "note\t%s\t%s\t%.4f\n", workload, key, value);
 		fclose(tsv);
 	}
+}
+
+void
+bench_tally_report(const struct bench_opts *o, const char *workload)
+{
+	FILE *tsv = tsv_open(o);
+	printf("work done, all repetitions:");
+	for (int w = 0; w < NWAYS; w++) {
+		if (!o->ways[w])
+			continue;
+		const struct bench_tally *t = &bench_tally[w];
+		if (t->adds > 0)
+			printf("  %s %ld ADD, %ld MOD, %ld DEL;", way_names[w],
+			    t->adds, t->mods, t->dels);
+		else
+			printf("  %s %ld waits, %ld events;", way_names[w],
+			    t->waits, t->events);
+		if (tsv != NULL)
+			fprintf(tsv, "tally\t%s\t%s\t%ld\t%ld\t%ld\t%ld\t%ld\n",
+			    workload, way_names[w], t->waits, t->events, t->adds,
+			    t->mods, t->dels);
+	}
+	printf("\n");
+	if (tsv != NULL)
+		fclose(tsv);
 }
 
 double

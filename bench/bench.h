@@ -26,6 +26,22 @@
 
 enum bench_way { WAY_LINUX, WAY_EKQ, WAY_KQ, NWAYS };
 
+/* The way an epoll file's copy runs, for its tally. */
+#define BENCH_ID_sys WAY_LINUX
+#define BENCH_ID_ekq WAY_EKQ
+#define BENCH_ID BENCH_CAT(BENCH_ID_, BENCH_WAY)
+
+/*
+ * Waits made and events handled, by way, over the whole run: each program
+ * prints them, so that a way that did less (or more) work than the others
+ * shows, and bench/callgrind-report.sh divides by them.
+ */
+struct bench_tally {
+	long waits, events;
+	long adds, mods, dels;  /* churn's epoll_ctl()s, or kevent()s */
+};
+extern struct bench_tally bench_tally[NWAYS];
+
 /* ---- ping-pong: a token around a ring of socketpairs ---- */
 struct pp_setup {
 	const int *rd, *wr;     /* ring pair i: write wr[i], rd[i] reads it */
@@ -135,6 +151,14 @@ void bench_note(const struct bench_opts *o, const char *workload,
     const char *key, double value, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 double bench_ratio(double num, double den);
+/* Configuration c1 way w1 against c2 way w2 in the last bench_run(): the
+ * median of the per-repetition ratios (0 if either was not run).  Within a
+ * repetition the two ran back to back, so a machine whose load changes
+ * from one repetition to the next moves both alike. */
+double bench_pratio(int c1, enum bench_way w1, int c2, enum bench_way w2,
+    int m);
+/* The tallies, printed and (with -t) written to the TSV file. */
+void bench_tally_report(const struct bench_opts *o, const char *workload);
 
 double bench_now_ns(void);
 size_t bench_heap_in_use(void);

@@ -67,7 +67,7 @@ main(int argc, char **argv)
 	struct bench_opts o;
 	bench_parse(argc, argv, &o,
 	    "level-64, level-1024, edge-64, edge-1024");
-	int asked = o.quick ? 1000 : 10000;
+	int asked = o.quick ? 2048 : 10000;
 	int room = bench_fd_room(64);
 	int n = (asked < room ? asked : room) & ~1;
 	int *fds = calloc((size_t)n + 1, sizeof *fds);
@@ -106,7 +106,7 @@ main(int argc, char **argv)
 	bench_run(&spec, &o, med);
 	bench_note(&o, "burst", "fds", n, "readable fds: %s", cnt);
 	for (int c = 0; c < 4; c++) {
-		double r = bench_ratio(med[c][WAY_EKQ][0], med[c][WAY_KQ][0]);
+		double r = bench_pratio(c, WAY_EKQ, c, WAY_KQ, 0);
 		if (r == 0)
 			continue;
 		char key[64];
@@ -116,5 +116,6 @@ main(int argc, char **argv)
 	}
 	bench_close_all(fds, n);
 	free(fds);
+	bench_tally_report(&o, "burst");
 	return 0;
 }

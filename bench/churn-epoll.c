@@ -51,6 +51,7 @@ churn_open(void)
 __attribute__((noinline)) void
 CHURN_ADD(void *st, const int *fds, int n)
 {
+	bench_tally[BENCH_ID].adds += n;
 	for (int i = 0; i < n; i++)
 		ctl(*(int *)st, EPOLL_CTL_ADD, fds[i], EPOLLIN);
 }
@@ -58,6 +59,7 @@ CHURN_ADD(void *st, const int *fds, int n)
 __attribute__((noinline)) void
 CHURN_MOD(void *st, const int *fds, int n)
 {
+	bench_tally[BENCH_ID].mods += n;
 	for (int i = 0; i < n; i++)
 		ctl(*(int *)st, EPOLL_CTL_MOD, fds[i], EPOLLIN | EPOLLOUT);
 }
@@ -65,6 +67,7 @@ CHURN_MOD(void *st, const int *fds, int n)
 __attribute__((noinline)) void
 CHURN_DEL(void *st, const int *fds, int n)
 {
+	bench_tally[BENCH_ID].dels += n;
 	for (int i = 0; i < n; i++)
 		ctl(*(int *)st, EPOLL_CTL_DEL, fds[i], 0);
 }

@@ -34,6 +34,7 @@ churn_open(void)
 __attribute__((noinline)) void
 churn_add_kq(void *st, const int *fds, int n)
 {
+	bench_tally[WAY_KQ].adds += n;
 	for (int i = 0; i < n; i++) {
 		struct kevent ch;
 		EV_SET(&ch, fds[i], EVFILT_READ, EV_ADD, 0, 0,
@@ -46,6 +47,7 @@ churn_add_kq(void *st, const int *fds, int n)
 __attribute__((noinline)) void
 churn_mod_kq(void *st, const int *fds, int n)
 {
+	bench_tally[WAY_KQ].mods += n;
 	for (int i = 0; i < n; i++) {
 		struct kevent ch;
 		EV_SET(&ch, fds[i], EVFILT_WRITE, EV_ADD, 0, 0,
@@ -58,6 +60,7 @@ churn_mod_kq(void *st, const int *fds, int n)
 __attribute__((noinline)) void
 churn_del_kq(void *st, const int *fds, int n)
 {
+	bench_tally[WAY_KQ].dels += n;
 	for (int i = 0; i < n; i++) {
 		struct kevent ch[2];
 		EV_SET(&ch[0], fds[i], EVFILT_READ, EV_DELETE, 0, 0, NULL);

@@ -76,6 +76,8 @@ echo_serve(int lfd, int nconns)
 		int n = epoll_wait(epfd, ev, MAXEV, -1);
 		if (n == -1)
 			err(1, "epoll_wait");
+		bench_tally[BENCH_ID].waits++;
+		bench_tally[BENCH_ID].events += n;
 		for (int k = 0; k < n; k++) {
 			int fd = ev[k].data.fd;
 			if (fd == lfd) {

@@ -71,6 +71,8 @@ echo_serve(int lfd, int nconns)
 		int n = kevent(kq, NULL, 0, ev, MAXEV, NULL);
 		if (n == -1)
 			err(1, "kevent");
+		bench_tally[WAY_KQ].waits++;
+		bench_tally[WAY_KQ].events += n;
 		for (int k = 0; k < n; k++) {
 			int fd = (int)ev[k].ident;
 			if (fd == lfd) {

@@ -9,7 +9,7 @@ EKQ_BENCH_WORKLOADS = bench/pingpong bench/churn bench/burst bench/echo
 EKQ_BENCH_PROGS = bench/kqueue-idle bench/epoll-idle $(EKQ_BENCH_WORKLOADS)
 EXTRA_PROGRAMS = $(EKQ_BENCH_PROGS)
 EXTRA_LIBRARIES = bench/libbench.a bench/libbench-ekq.a
-CLEANFILES += $(EKQ_BENCH_PROGS) $(EXTRA_LIBRARIES)
+CLEANFILES += $(EKQ_BENCH_PROGS) $(EXTRA_LIBRARIES) bench/callgrind.md
 EKQ_BENCH_CFLAGS = $(EKQ_WARN_CFLAGS) $(EKQ_PTHREAD_CFLAGS) -O2
 EKQ_BENCH_EPOLL_SOURCES = bench/bench.h bench/pingpong-epoll.c \
 	bench/churn-epoll.c bench/burst-epoll.c bench/echo-epoll.c
@@ -76,23 +76,26 @@ bench_echo_CFLAGS = $(EKQ_BENCH_CFLAGS)
 bench_echo_LDFLAGS = -no-install
 bench_echo_LDADD = $(EKQ_BENCH_LDADD)
 
-EXTRA_DIST += bench/report.sh bench/callgrind-report.sh bench/plot.awk \
-	bench/REPORT.md bench/cost.svg
+EXTRA_DIST += bench/report.sh bench/callgrind-report.sh \
+	bench/callgrind-attr.awk bench/plot.awk bench/REPORT.md bench/cost.svg
 
+# The idle-cost programs, then every workload and the targets judged from
+# that one run.  About two minutes on two cores.
 bench: $(EKQ_BENCH_PROGS)
 	./bench/kqueue-idle
 	@echo "--- epollkq"
 	./bench/epoll-idle
 	@if test -x bench/epoll-idle-linux; then \
 	  echo "--- Linux epoll"; ./bench/epoll-idle-linux; fi
-	@for p in $(EKQ_BENCH_WORKLOADS); do ./$$p || exit 1; done
+	$(SHELL) $(srcdir)/bench/report.sh -n bench $(srcdir)/bench
 
 # Instructions per epoll_wait()/epoll_ctl() inside lib/ and compat/.
 bench-callgrind: $(EKQ_BENCH_WORKLOADS)
 	$(SHELL) $(srcdir)/bench/callgrind-report.sh bench
 
-# bench/REPORT.md and bench/cost.svg from one run of everything.
+# bench/REPORT.md and bench/cost.svg from one run of everything, and the
+# README section between the bench-report markers (when it has them).
 bench-report: $(EKQ_BENCH_WORKLOADS)
-	CC='$(CC)' CFLAGS='$(CFLAGS) $(EKQ_BENCH_CFLAGS)' \
-	  $(SHELL) $(srcdir)/bench/report.sh bench $(srcdir)/bench
+	$(SHELL) $(srcdir)/bench/report.sh bench $(srcdir)/bench \
+	  $(srcdir)/README.md
 .PHONY: bench bench-callgrind bench-report

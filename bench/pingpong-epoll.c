@@ -60,9 +60,10 @@ pp_run(void *st, long hops)
 	int max = p->s.maxevents < MAXEV ? p->s.maxevents : MAXEV;
 	char c = 'x';
 	int at = 0;
+	long done = 0;
 	if (write(p->s.wr[0], &c, 1) != 1)
 		err(1, "write");
-	for (long done = 0; done < hops;) {
+	while (done < hops) {
 		int n = epoll_wait(p->epfd, ev, max, -1);
 		if (n == -1)
 			err(1, "epoll_wait");
@@ -75,7 +76,12 @@ pp_run(void *st, long hops)
 				err(1, "write");
 			done++;
 		}
+		bench_tally[BENCH_ID].waits++;
+		bench_tally[BENCH_ID].events += n;
 	}
+	/* One token: exactly one event per hop, never two at once. */
+	if (done != hops)
+		errx(1, "ping-pong: %ld events for %ld hops", done, hops);
 	/* Take the token out of the ring: the next run starts empty. */
 	if (read(p->s.rd[at], &c, 1) != 1)
 		err(1, "read");

@@ -53,9 +53,10 @@ pp_run(void *st, long hops)
 	int max = p->s.maxevents < MAXEV ? p->s.maxevents : MAXEV;
 	char c = 'x';
 	int at = 0;
+	long done = 0;
 	if (write(p->s.wr[0], &c, 1) != 1)
 		err(1, "write");
-	for (long done = 0; done < hops;) {
+	while (done < hops) {
 		int n = kevent(p->kq, NULL, 0, ev, max, NULL);
 		if (n == -1)
 			err(1, "kevent");
@@ -68,7 +69,12 @@ pp_run(void *st, long hops)
 				err(1, "write");
 			done++;
 		}
+		bench_tally[WAY_KQ].waits++;
+		bench_tally[WAY_KQ].events += n;
 	}
+	/* One token: exactly one event per hop, never two at once. */
+	if (done != hops)
+		errx(1, "ping-pong: %ld events for %ld hops", done, hops);
 	if (read(p->s.rd[at], &c, 1) != 1)
 		err(1, "read");
 }

@@ -53,7 +53,7 @@ main(int argc, char **argv)
 	struct bench_opts o;
 	bench_parse(argc, argv, &o, "idle=0, idle=1000, idle=max");
 	struct ctx x;
-	x.hops = o.quick ? 2000 : 20000;
+	x.hops = o.quick ? 2000 : 50000;
 
 	static int rd[RING], wr[RING];
 	for (int i = 0; i < RING; i++) {
@@ -102,7 +102,7 @@ main(int argc, char **argv)
 	bench_note(&o, "ping-pong", "idle_max", nmax,
 	    "idle fds at idle=max: %s", cnt);
 	for (int w = 0; w < NWAYS; w++) {
-		double r = bench_ratio(med[2][w][0], med[0][w][0]);
+		double r = bench_pratio(2, (enum bench_way)w, 0, (enum bench_way)w, 0);
 		if (r == 0)
 			continue;
 		char key[64];
@@ -112,7 +112,7 @@ main(int argc, char **argv)
 		    bench_way_name(w), nmax, r);
 	}
 	for (int c = 0; c < 3; c++) {
-		double r = bench_ratio(med[c][WAY_EKQ][0], med[c][WAY_KQ][0]);
+		double r = bench_pratio(c, WAY_EKQ, c, WAY_KQ, 0);
 		if (r == 0)
 			continue;
 		char key[64];
@@ -122,5 +122,6 @@ main(int argc, char **argv)
 	}
 	bench_close_all(idle, nmax);
 	free(idle);
+	bench_tally_report(&o, "ping-pong");
 	return 0;
 }
