@@ -197,6 +197,38 @@ put_back(struct ekq_ep *ep, struct pass *p)
 	p->nrequeue = 0;
 }
 
+/*
+ * A held registration whose descriptor was closed (and maybe reused) went
+ * with its knotes: it is released, and false returned.
+ */
+static bool
+held_live(struct ekq_ep *ep, int fd, struct ekq_reg *reg)
+{
+	if (ekq_fd_same(fd, reg->ident))
+		return true;
+	if (reg->kind == EKQ_FD_EPOLL)
+		ekq_nest_remove(ep, fd);
+	ekq_reg_release(ep, fd, reg);
+	return false;
+}
+
+/*
+ * What a held registration reports now.  Re-read, as ep_send_events()
+ * re-polls each ready item: readiness that went away is not reported, not
+ * even to an edge-triggered registration.  A sticky one reports while its
+ * EPOLLHUP/EPOLLERR lasts; a disarmed one nothing.
+ */
+static uint32_t
+held_bits(int fd, const struct ekq_reg *reg)
+{
+	if (reg->state & EKQ_REG_DISARMED)
+		return 0;
+	uint32_t bits = reg_bits(fd, reg) & (reg->events | EPOLLHUP | EPOLLERR);
+	if ((reg->state & EKQ_REG_STICKY) && !(bits & (EPOLLHUP | EPOLLERR)))
+		return 0;
+	return bits;
+}
+
 /* Events held from earlier calls come first. */
 static void
 take_held(struct ekq_ep *ep, struct pass *p)
@@ -207,33 +239,17 @@ take_held(struct ekq_ep *ep, struct pass *p)
 		struct ekq_reg *reg = ekq_reg_find(ep, fd);
 		int next = reg->next_held;
 		bool stop = fd == last;
-		uint32_t mask = reg->events | EPOLLHUP | EPOLLERR;
-		if (!ekq_fd_same(fd, reg->ident)) {
-			/* Closed while held (maybe reused): its knotes are gone,
-			 * and so is the registration. */
-			if (reg->kind == EKQ_FD_EPOLL)
-				ekq_nest_remove(ep, fd);
-			ekq_reg_release(ep, fd, reg);
-		} else if (reg->state & EKQ_REG_STICKY) {
-			/* Level: report while it lasts, then let go. */
-			uint32_t bits = reg_bits(fd, reg) & mask;
+		if (held_live(ep, fd, reg)) {
+			bool sticky = reg->state & EKQ_REG_STICKY;
+			uint32_t bits = held_bits(fd, reg);
 			ekq_held_unlink(ep, fd, reg);
-			if (bits & (EPOLLHUP | EPOLLERR)) {
-				emit(ep, p, fd, reg, bits);
-				requeue(ep, p, fd, reg);
-			}
-		} else {
-			/* Re-read, as ep_send_events() re-polls each ready item:
-			 * readiness that went away is not reported, not even to
-			 * an edge-triggered registration. */
-			ekq_held_unlink(ep, fd, reg);
-			uint32_t bits = (reg->state & EKQ_REG_DISARMED) ? 0 :
-			    reg_bits(fd, reg) & mask;
 			if (bits)
 				emit(ep, p, fd, reg, bits);
-			/* Its other knotes' events are this same edge: take
-			 * them in this pass, where they merge. */
-			if (bits && (reg->events & EPOLLET) &&
+			if (bits && sticky)
+				requeue(ep, p, fd, reg);
+			/* An edge's other knotes' events are the same edge:
+			 * take them in this pass, where they merge. */
+			else if (bits && (reg->events & EPOLLET) &&
 			    popcount3(reg->knotes & (uint8_t)~reg->hidden) > 1)
 				p->drain = true;
 		}
@@ -612,17 +628,9 @@ held_ready(struct ekq_ep *ep)
 	while (fd != -1) {
 		struct ekq_reg *reg = ekq_reg_find(ep, fd);
 		int next = reg->next_held;
-		uint32_t mask = reg->events | EPOLLHUP | EPOLLERR;
-		if (reg->state & EKQ_REG_STICKY)
-			mask = EPOLLHUP | EPOLLERR;
-		if (!ekq_fd_same(fd, reg->ident)) {
-			if (reg->kind == EKQ_FD_EPOLL)
-				ekq_nest_remove(ep, fd);
-			ekq_reg_release(ep, fd, reg);
-		} else if (!(reg->state & EKQ_REG_DISARMED) &&
-		    (reg_bits(fd, reg) & mask)) {
-			return true;
-		} else {
+		if (held_live(ep, fd, reg)) {
+			if (held_bits(fd, reg))
+				return true;
 			ekq_held_unlink(ep, fd, reg);
 		}
 		fd = next;
