@@ -98,6 +98,13 @@ reg_bits(int fd, const struct ekq_reg *reg)
 	return ekq_linux_bits(fd, reg->kind);
 }
 
+/* Of those, what the registration reports (HUP and ERR always). */
+static uint32_t
+wanted_bits(int fd, const struct ekq_reg *reg)
+{
+	return reg_bits(fd, reg) & (reg->events | EPOLLHUP | EPOLLERR);
+}
+
 static int
 popcount3(uint8_t v)
 {
@@ -180,8 +187,7 @@ put_back(struct ekq_ep *ep, struct pass *p)
 		if (reg == NULL || reg->gen != p->defer[i].gen ||
 		    emitted(reg, p) || (reg->state & EKQ_REG_DISARMED))
 			continue;
-		uint32_t bits = reg_bits(fd, reg) &
-		    (reg->events | EPOLLHUP | EPOLLERR);
+		uint32_t bits = wanted_bits(fd, reg);
 		if (bits)
 			emit(ep, p, fd, reg, bits);
 	}
@@ -223,7 +229,7 @@ held_bits(int fd, const struct ekq_reg *reg)
 {
 	if (reg->state & EKQ_REG_DISARMED)
 		return 0;
-	uint32_t bits = reg_bits(fd, reg) & (reg->events | EPOLLHUP | EPOLLERR);
+	uint32_t bits = wanted_bits(fd, reg);
 	if ((reg->state & EKQ_REG_STICKY) && !(bits & (EPOLLHUP | EPOLLERR)))
 		return 0;
 	return bits;
@@ -327,8 +333,7 @@ mark_tail(struct ekq_ep *ep, struct pass *p, const struct kevent *kev,
 		uint8_t rest = reg->knotes & (uint8_t)~reg->hidden & (uint8_t)~seen;
 		if (!rest)
 			continue;
-		uint32_t bits = reg_bits(fd, reg) &
-		    (reg->events | EPOLLHUP | EPOLLERR);
+		uint32_t bits = wanted_bits(fd, reg);
 		uint32_t ready = 0;
 		if (rest & EKQ_KN_READ)
 			ready |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP | EPOLLHUP |
