@@ -116,7 +116,7 @@ struct ekq_ep {
 	uint64_t serial;        /* tells this instance from a later one */
 	unsigned refs;          /* calls in flight + the table's reference */
 	bool broken;            /* could not be rebuilt after fork() */
-	struct ekq_ep *fork_next;
+	bool fork_live;         /* its number was still its kqueue at fork() */
 };
 
 /* The EVFILT_USER ident that marks held events (and names the instance). */
@@ -135,6 +135,8 @@ EKQ_HIDDEN void ekq_ep_set_user(struct ekq_ep *ep, bool on);
 EKQ_HIDDEN bool ekq_is_signal(const struct ekq_ep *ep, const struct kevent *kev);
 EKQ_HIDDEN int ekq_signal_register(struct ekq_ep *ep);
 EKQ_HIDDEN int ekq_new_kqueue(bool cloexec);
+EKQ_HIDDEN int ekq_ep_alive(int fd);
+EKQ_HIDDEN void ekq_table_drop_locked(int fd);
 EKQ_HIDDEN void ekq_each_instance_locked(
     void (*fn)(int epfd, struct ekq_ep *ep, void *arg), void *arg);
 

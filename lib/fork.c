@@ -19,12 +19,23 @@
 
 static pthread_once_t ekq_fork_once = PTHREAD_ONCE_INIT;
 
-/* Whether each instance's descriptor is close-on-exec now: the caller
- * may have changed it with fcntl() since epoll_create1(). */
+/*
+ * Before fork(), in the parent: which instances still own their number.
+ * The program may have closed an instance with close() and the number may
+ * now be anything (nginx's master closes a probe epoll descriptor, and its
+ * listening socket takes the number); such an instance is stale, and the
+ * child must not touch its number.  Also whether each live instance is
+ * close-on-exec now: the caller may have changed it with fcntl().
+ */
 static void
-note_cloexec(int epfd, struct ekq_ep *ep, void *arg)
+note_instance(int epfd, struct ekq_ep *ep, void *arg)
 {
 	(void)arg;
+	int err = ekq_ep_alive(epfd);
+	/* Stale only when the number is known not to be ours. */
+	ep->fork_live = err != EBADF && err != ENOENT;
+	if (!ep->fork_live)
+		return;
 	int flags = ekq_sys_fcntl(epfd, F_GETFD, 0);
 	if (flags != -1)
 		ep->cloexec = (flags & FD_CLOEXEC) != 0;
@@ -34,61 +45,77 @@ static void
 prepare(void)
 {
 	ekq_table_lock();
-	ekq_each_instance_locked(note_cloexec, NULL);
+	ekq_each_instance_locked(note_instance, NULL);
+}
+
+/* The parent forgets the stale instances too: nothing will find them. */
+static void
+drop_stale(int epfd, struct ekq_ep *ep, void *arg)
+{
+	(void)arg;
+	if (!ep->fork_live)
+		ekq_table_drop_locked(epfd);
 }
 
 static void
 parent(void)
 {
+	ekq_each_instance_locked(drop_stale, NULL);
 	ekq_table_unlock();
 }
 
 /*
- * An instance that cannot be rebuilt whole is gone in the child, as a
- * kqueue is on the BSDs: its number is closed (once the others are
- * rebuilt, so that none of their descriptors lands on it), and calls on
- * it fail.
+ * Phase 1: a fresh, empty kqueue under the instance's number.
+ *
+ * No BSD copies a kqueue into a fork child (FreeBSD's fdcopy() skips files
+ * without DFLAG_PASSABLE, NetBSD's and OpenBSD's skip DTYPE_KQUEUE, macOS
+ * marks kqueues FP_CLOFORK), so in the child the number of a live instance
+ * is free.  If it is not, another thread of the parent closed the instance
+ * and reused its number after prepare() looked: the number is the
+ * program's, and the instance is forgotten.  An instance that cannot be
+ * rebuilt is gone in the child, as a kqueue is on the BSDs: its number is
+ * left free, and calls on it fail with EBADF.
  */
-static void
-give_up(int epfd, struct ekq_ep *ep)
-{
-	(void)epfd;
-	ep->broken = true;
-}
-
-static void
-close_broken(int epfd, struct ekq_ep *ep, void *arg)
-{
-	(void)arg;
-	if (ep->broken)
-		close(epfd);
-}
-
-/* Phase 1: a fresh, empty kqueue under the instance's number. */
 static void
 renumber(int epfd, struct ekq_ep *ep, void *arg)
 {
 	(void)arg;
 	pthread_mutex_t fresh = PTHREAD_MUTEX_INITIALIZER;
 	ep->lock = fresh; /* another thread may have held it at fork() */
-	int kq = ekq_new_kqueue(ep->cloexec);
-	if (kq == -1) {
-		give_up(epfd, ep);
+	if (!ep->fork_live ||
+	    fcntl(epfd, F_GETFD) != -1 || errno != EBADF) {
+		ekq_table_drop_locked(epfd);
 		return;
 	}
-	if (kq != epfd) {
-		/* dup2() drops close-on-exec; the kqueue is probed through
-		 * the new number while the old one still names it. */
-		if (ekq_sys_dup2(kq, epfd) == -1 ||
-		    ekq_sys_fcntl(epfd, F_SETFD,
-		    ep->cloexec ? FD_CLOEXEC : 0) == -1 ||
-		    ekq_sys_kevent(epfd, NULL, 0, NULL, 0, NULL) == -1) {
-			close(kq);
-			give_up(epfd, ep);
-			return;
-		}
-		close(kq);
+	int kq = ekq_new_kqueue(ep->cloexec);
+	if (kq == -1) {
+		ep->broken = true;
+		return;
 	}
+	if (kq == epfd)
+		return;
+	/* dup2() onto a free number replaces nothing; it drops close-on-exec,
+	 * which is set again.  The kqueue is probed through the new number
+	 * while the old one still names it. */
+	if (ekq_sys_dup2(kq, epfd) == -1) {
+		close(kq);
+		ep->broken = true;
+		return;
+	}
+	if (ekq_sys_fcntl(epfd, F_SETFD, ep->cloexec ? FD_CLOEXEC : 0) == -1 ||
+	    ekq_sys_kevent(epfd, NULL, 0, NULL, 0, NULL) == -1) {
+		close(epfd); /* the kqueue put there above */
+		ep->broken = true;
+	}
+	close(kq);
+}
+
+/* An instance rebuilt only in part: its new kqueue goes. */
+static void
+give_up(int epfd, struct ekq_ep *ep)
+{
+	close(epfd);
+	ep->broken = true;
 }
 
 /* Phase 2: the registrations, once every instance exists again. */
@@ -134,7 +161,6 @@ child(void)
 {
 	ekq_each_instance_locked(renumber, NULL);
 	ekq_each_instance_locked(reregister, NULL);
-	ekq_each_instance_locked(close_broken, NULL);
 	ekq_table_unlock();
 }
 

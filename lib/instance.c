@@ -88,6 +88,47 @@ ekq_ep_forget(int epfd, struct ekq_ep *ep)
 		ep_free(ep);
 }
 
+/*
+ * Forget the instance at table entry `fd`, the table lock held: its number
+ * is no longer its kqueue.  Freed here if nothing else holds it.
+ */
+void
+ekq_table_drop_locked(int fd)
+{
+	struct ekq_ep *ep = ekq_ep_peek_locked(fd);
+	if (ep == NULL)
+		return;
+	ekq_eps[fd] = NULL;
+	if (--ep->refs == 0)
+		ep_free(ep);
+}
+
+/*
+ * Is descriptor `fd` still an instance's kqueue?  0 if so; EBADF if
+ * it is not a kqueue at all, ENOENT if it is another kqueue (it lacks the
+ * instance's signal knote, touched here without EV_ADD, which changes
+ * nothing: kqueue_register() only copies udata, fflags and data into a
+ * knote that exists); another errno if we cannot tell.  Without
+ * EVFILT_USER the signal is a knote only while it is on, so then any
+ * kqueue under the number is taken for the instance's.
+ */
+int
+ekq_ep_alive(int fd)
+{
+	if (ekq_sys_kevent(fd, NULL, 0, NULL, 0, NULL) == -1)
+		return errno;
+#ifdef HAVE_EVFILT_USER
+	struct kevent kev;
+	EV_SET(&kev, EKQ_USER_IDENT, EVFILT_USER, EV_RECEIPT, 0, 0, NULL);
+	int err = ekq_kevent_change(fd, &kev, 1);
+	if (err == 0)
+		err = (int)kev.data;
+	return err;
+#else
+	return 0;
+#endif
+}
+
 /* 0 if `fd` is an instance's kqueue, EBADF if not, or why we cannot tell. */
 int
 ekq_instance_check(int fd)

@@ -281,6 +281,12 @@ ekq_kq_acquire(int kqfd)
 	}
 	if (kq == NULL && tagged(kqfd, getpid()))
 		kq = adopt_locked(kqfd);
+	if (kq != NULL && kq->epfd != kqfd && !tagged(kq->epfd, kq->owner)) {
+		/* The number the kqueue was made under is closed, and this
+		 * copy names it now (a dup2() and close(), as lib/'s fork
+		 * rebuild does).  A BSD kqueue lives on in any copy. */
+		kq->epfd = kqfd;
+	}
 	if (kq != NULL)
 		kq->refs++;
 	pthread_mutex_unlock(&ekq_table_lock);

@@ -16,6 +16,8 @@
 #include "ep_test.h"
 
 #include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 struct ctx {
@@ -197,6 +199,80 @@ keeps_every_registration(void *arg)
 	return ev[0].events == EPOLLOUT && ev[1].events == EPOLLOUT ? 0 : 12;
 }
 
+/*
+ * A number the program closed with close() belongs to whatever took it
+ * next: the child has exactly the parent's descriptors (nginx's master
+ * probes with epoll_create() and close(), then its listening socket takes
+ * the number).
+ */
+struct reuse {
+	int num;            /* the closed epoll descriptor's number */
+	int peer;           /* the other end of what took the number */
+};
+
+/* `num` is still the pipe's read end: data written to `peer` arrives. */
+static int
+still_the_pipe(void *arg)
+{
+	struct reuse *r = arg;
+	struct stat st;
+	if (fstat(r->num, &st) != 0)
+		return 10;
+	if (!S_ISFIFO(st.st_mode))
+		return 11;
+	if (write(r->peer, "x", 1) != 1)
+		return 12;
+	char c = 0;
+	if (read(r->num, &c, 1) != 1 || c != 'x')
+		return 13;
+	return 0;
+}
+
+/* `num` is still the connected socket: data passes both ways. */
+static int
+still_the_socket(void *arg)
+{
+	struct reuse *r = arg;
+	int type = 0;
+	socklen_t len = sizeof type;
+	if (getsockopt(r->num, SOL_SOCKET, SO_TYPE, &type, &len) != 0)
+		return 10;
+	if (type != SOCK_STREAM)
+		return 11;
+	char c = 0;
+	if (write(r->num, "y", 1) != 1 || read(r->peer, &c, 1) != 1 || c != 'y')
+		return 12;
+	if (write(r->peer, "z", 1) != 1 || read(r->num, &c, 1) != 1 || c != 'z')
+		return 13;
+	return 0;
+}
+
+/* `num` stays closed: nothing appears under it. */
+static int
+still_closed(void *arg)
+{
+	struct reuse *r = arg;
+	return fcntl(r->num, F_GETFD) == -1 && errno == EBADF ? 0 : 10;
+}
+
+struct reuse_wait {
+	int epfd;
+	int wr;
+};
+
+/* The new instance works, and sees the pipe's data. */
+static int
+new_instance_works(void *arg)
+{
+	struct reuse_wait *w = arg;
+	int rc = child_expect(w->epfd, 21, EPOLLIN);
+	if (rc != 0)
+		return rc;
+	if (write(w->wr, "x", 1) != 1)
+		return 20;
+	return child_expect(w->epfd, 21, EPOLLIN);
+}
+
 static int
 does_nothing(void *arg)
 {
@@ -323,6 +399,81 @@ START_TEST(fork_parent_keeps_working_after_the_child_exits)
 }
 END_TEST
 
+START_TEST(fork_child_keeps_a_pipe_on_a_closed_epfd_number)
+{
+	int p[2];
+	ekq_make_pipe(p);
+	struct reuse r = { ep_create(), p[1] };
+	close(r.num);
+	ck_assert_int_eq(dup2(p[0], r.num), r.num);
+	close(p[0]);
+	ck_assert_int_eq(ep_run_child(still_the_pipe, &r), 0);
+	/* ...and so does the parent, after the fork. */
+	ck_assert_int_eq(still_the_pipe(&r), 0);
+	close(r.num);
+	close(p[1]);
+}
+END_TEST
+
+START_TEST(fork_child_keeps_a_socket_on_a_closed_epfd_number)
+{
+	int sv[2];
+	ekq_make_socketpair(SOCK_STREAM, sv);
+	/* An instance with a registration, like a probe that did some work. */
+	int epfd = ep_create();
+	ep_add(epfd, sv[1], EPOLLIN, 1);
+	struct reuse r = { epfd, sv[1] };
+	close(epfd);
+	ck_assert_int_eq(dup2(sv[0], r.num), r.num);
+	close(sv[0]);
+	ck_assert_int_eq(ep_run_child(still_the_socket, &r), 0);
+	ck_assert_int_eq(still_the_socket(&r), 0);
+	close(r.num);
+	close(sv[1]);
+}
+END_TEST
+
+START_TEST(fork_child_has_nothing_on_a_closed_epfd_number)
+{
+	int p[2];
+	ekq_make_pipe(p);
+	int epfd = ep_create();
+	ep_add(epfd, p[0], EPOLLIN, 1);
+	struct reuse r = { epfd, -1 };
+	close(epfd);
+	ck_assert_int_eq(ep_run_child(still_closed, &r), 0);
+	close(p[0]);
+	close(p[1]);
+}
+END_TEST
+
+START_TEST(fork_child_works_after_a_widowed_writer_was_closed)
+{
+	/* A write end registered, its reader closed, MOD to an empty mask,
+	 * then the write end and the instance closed with close(). */
+	int a[2];
+	ekq_make_pipe(a);
+	int old = ep_create();
+	ep_add(old, a[1], EPOLLOUT, 1);
+	close(a[0]);
+	ep_mod(old, a[1], 0, 1);
+	close(a[1]);
+	close(old);
+	/* A new instance watches a new pipe, which may take those numbers. */
+	struct reuse_wait w;
+	int b[2];
+	w.epfd = ep_create();
+	ekq_make_pipe(b);
+	w.wr = b[1];
+	ep_add(w.epfd, b[0], EPOLLIN, 21);
+	ep_poke(b[1]);
+	ck_assert_int_eq(ep_run_child(new_instance_works, &w), 0);
+	close(w.epfd);
+	close(b[0]);
+	close(b[1]);
+}
+END_TEST
+
 Suite *
 ep_fork_suite(void)
 {
@@ -340,6 +491,10 @@ ep_fork_suite(void)
 	tcase_add_test(tc, fork_child_nested_instances_work);
 	tcase_add_test(tc, fork_child_keeps_every_registration_and_its_data);
 	tcase_add_test(tc, fork_parent_keeps_working_after_the_child_exits);
+	tcase_add_test(tc, fork_child_keeps_a_pipe_on_a_closed_epfd_number);
+	tcase_add_test(tc, fork_child_keeps_a_socket_on_a_closed_epfd_number);
+	tcase_add_test(tc, fork_child_has_nothing_on_a_closed_epfd_number);
+	tcase_add_test(tc, fork_child_works_after_a_widowed_writer_was_closed);
 	suite_add_tcase(s, tc);
 	return s;
 }

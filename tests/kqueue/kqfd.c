@@ -107,6 +107,28 @@ START_TEST(kqueue_read_stops_once_the_inner_queue_is_drained)
 }
 END_TEST
 
+/*
+ * A kqueue lives in every descriptor of it: used once through a dup(), it
+ * goes on working there after the number it was made under is closed
+ * (lib/'s fork rebuild moves a new kqueue to an old number this way).
+ */
+START_TEST(kqueue_dup_works_after_the_original_is_closed)
+{
+	int kq = kqt_new(), p[2];
+	int copy = dup(kq);
+	ck_assert_int_ge(copy, 0);
+	ck_assert_int_eq(kevent(copy, NULL, 0, NULL, 0, NULL), 0);
+	ck_assert_int_eq(close(kq), 0);
+	ekq_make_pipe(p);
+	kqt_add(copy, p[0], EVFILT_READ, 0);
+	kqt_expect_none(copy);
+	ekq_write_all(p[1], "x", 1);
+	struct kevent ev = kqt_expect_one(copy, (uintptr_t)p[0], EVFILT_READ);
+	ck_assert_int_eq(ev.data, 1);
+	close(copy);
+}
+END_TEST
+
 Suite *
 kq_kqfd_suite(void)
 {
@@ -119,6 +141,7 @@ kq_kqfd_suite(void)
 	tcase_add_test(tc, kqueue_watched_by_another_kqueue_fires_read);
 	tcase_add_test(tc, kqueue_read_data_counts_pending_events);
 	tcase_add_test(tc, kqueue_read_stops_once_the_inner_queue_is_drained);
+	tcase_add_test(tc, kqueue_dup_works_after_the_original_is_closed);
 	suite_add_tcase(s, tc);
 	return s;
 }
