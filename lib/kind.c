@@ -50,7 +50,7 @@ bool
 ekq_fd_same(int fd, uint32_t ident)
 {
 	struct stat st;
-	return fstat(fd, &st) == 0 && identity(&st) == ident;
+	return ekq_sys_fstat(fd, &st) == 0 && identity(&st) == ident;
 }
 
 /* 0, or EPERM for what Linux cannot poll (file_can_poll()). */
@@ -58,7 +58,7 @@ int
 ekq_fd_kind(int fd, uint8_t *kind, uint32_t *ident)
 {
 	struct stat st;
-	if (fstat(fd, &st) == -1)
+	if (ekq_sys_fstat(fd, &st) == -1)
 		return errno;
 	*ident = identity(&st);
 	switch (st.st_mode & S_IFMT) {
@@ -68,6 +68,15 @@ ekq_fd_kind(int fd, uint8_t *kind, uint32_t *ident)
 	case S_IFLNK:
 		return EPERM;
 	case S_IFIFO: {
+		/* Every BSD's kqueue_stat() calls a kqueue S_IFIFO: an epoll
+		 * descriptor is known by the instance table, not by fstat(). */
+		int err = ekq_instance_check(fd);
+		if (err == 0) {
+			*kind = EKQ_FD_EPOLL;
+			return 0;
+		}
+		if (err != EBADF)
+			return err;
 		int fl = ekq_sys_fcntl(fd, F_GETFL, 0);
 		if (fl == -1)
 			return ENOMEM; /* cannot happen on an open file */
@@ -90,12 +99,8 @@ ekq_fd_kind(int fd, uint8_t *kind, uint32_t *ident)
 	case S_IFCHR:
 		*kind = isatty(fd) ? EKQ_FD_TTY : EKQ_FD_OTHER;
 		return 0;
-	default: {
-		int err = ekq_instance_check(fd);
-		if (err != 0 && err != EBADF)
-			return err;
-		*kind = err == 0 ? EKQ_FD_EPOLL : EKQ_FD_OTHER;
+	default:
+		*kind = EKQ_FD_OTHER;
 		return 0;
-	}
 	}
 }

@@ -1,7 +1,11 @@
 /*
- * The allocations and kqueue()/kevent()/fcntl()/dup2() calls of lib/,
- * through one door, so that a test build (--enable-fault-injection) can
- * make the Nth of them fail and check that the epoll call fails cleanly.
+ * lib/'s allocations and system calls, through one door:
+ *  - a test build (--enable-fault-injection) makes the Nth allocation,
+ *    kqueue(), kevent(), fcntl(), dup2() or pipe() fail, to check that the
+ *    epoll call fails cleanly;
+ *  - over compat/'s kqueue, fstat() and poll() are answered as a BSD kernel
+ *    answers them (<ekq_host.h>), so that lib/'s code for a real kqueue is
+ *    what runs on Linux too.
  */
 #ifndef EKQ_LIB_SYS_H
 #define EKQ_LIB_SYS_H
@@ -12,8 +16,19 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <poll.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/event.h>
+
+#ifdef EKQ_COMPAT_KQUEUE
+#include <ekq_host.h>
+#define EKQ_HOST_FSTAT ekq_host_fstat
+#define EKQ_HOST_POLL ekq_host_poll
+#else
+#define EKQ_HOST_FSTAT fstat
+#define EKQ_HOST_POLL poll
+#endif
 
 #ifdef EKQ_FAULT_INJECTION
 __attribute__((visibility("hidden"))) bool ekq_fault_hit(int err);
@@ -77,6 +92,26 @@ ekq_sys_dup2(int from, int to)
 	if (EKQ_FAULT(EMFILE))
 		return -1;
 	return dup2(from, to);
+}
+
+static inline int
+ekq_sys_pipe(int fds[2])
+{
+	if (EKQ_FAULT(EMFILE))
+		return -1;
+	return pipe(fds);
+}
+
+static inline int
+ekq_sys_fstat(int fd, struct stat *st)
+{
+	return EKQ_HOST_FSTAT(fd, st);
+}
+
+static inline int
+ekq_sys_poll(struct pollfd *fds, nfds_t nfds, int timeout)
+{
+	return EKQ_HOST_POLL(fds, nfds, timeout);
 }
 
 #endif

@@ -8,8 +8,21 @@
 #include "kq_util.h"
 
 #include <poll.h>
+#include <string.h>
 #include <sys/select.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+/*
+ * fstat() as the code above a kqueue sees it: the kernel's on a BSD; over
+ * compat/, the answer compat/ gives lib/ in the kernel's place.
+ */
+#ifdef EKQ_COMPAT_KQUEUE
+#include <ekq_host.h>
+#define kq_fstat ekq_host_fstat
+#else
+#define kq_fstat fstat
+#endif
 
 /* A kqueue with `n` pipes registered and readable. */
 static int
@@ -129,6 +142,20 @@ START_TEST(kqueue_dup_works_after_the_original_is_closed)
 }
 END_TEST
 
+/* kqueue_stat(): a kqueue is a FIFO to fstat() on every BSD and macOS. */
+START_TEST(fstat_says_a_kqueue_is_a_fifo)
+{
+	int kq = busy_kqueue(1);
+	struct stat st;
+	memset(&st, 0xa5, sizeof st);
+	ck_assert_int_eq(kq_fstat(kq, &st), 0);
+	ck_assert_int_eq(st.st_mode & S_IFMT, S_IFIFO);
+	ck_assert_int_eq(st.st_ino, 0);
+	ck_assert_int_eq(st.st_dev, 0);
+	close(kq);
+}
+END_TEST
+
 Suite *
 kq_kqfd_suite(void)
 {
@@ -142,6 +169,7 @@ kq_kqfd_suite(void)
 	tcase_add_test(tc, kqueue_read_data_counts_pending_events);
 	tcase_add_test(tc, kqueue_read_stops_once_the_inner_queue_is_drained);
 	tcase_add_test(tc, kqueue_dup_works_after_the_original_is_closed);
+	tcase_add_test(tc, fstat_says_a_kqueue_is_a_fifo);
 	suite_add_tcase(s, tc);
 	return s;
 }
