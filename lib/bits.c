@@ -11,11 +11,14 @@
 #include "config.h"
 
 #include "ep.h"
+#include "sys.h"
 
 #include <poll.h>
+#include <sys/socket.h>
 
-#ifndef POLLRDHUP
-#define POLLRDHUP 0 /* not on this host: EPOLLRDHUP comes from EV_EOF alone */
+#ifndef HAVE_POLLRDHUP
+#undef POLLRDHUP
+#define POLLRDHUP 0 /* not on this host: EPOLLRDHUP comes from EV_EOF */
 #endif
 
 uint32_t
@@ -32,14 +35,50 @@ ekq_fast_bits(uint8_t kind, short filter)
 	return EPOLLPRI;
 }
 
-uint32_t
-ekq_linux_bits(int fd, uint8_t kind)
+/* Remember what a knote said that poll() may not say again. */
+void
+ekq_note_kevent(struct ekq_reg *reg, const struct kevent *kev)
 {
-	(void)kind;
+	/* filt_soread(): EV_EOF once SBS_CANTRCVMORE is set, which nothing
+	 * clears while the socket lives.  A listening socket is never
+	 * EPOLLRDHUP to Linux (tcp_poll() answers for listeners first). */
+	if (kev->filter != EVFILT_READ || !(kev->flags & EV_EOF) ||
+	    !ekq_kind_socket(reg->kind) ||
+	    (reg->seen & (EKQ_SEEN_RDEOF | EKQ_SEEN_LISTENER)))
+		return;
+	int listening = 0;
+	socklen_t len = sizeof listening;
+	if (getsockopt((int)kev->ident, SOL_SOCKET, SO_ACCEPTCONN, &listening,
+	    &len) == 0 && listening)
+		return;
+	reg->seen |= EKQ_SEEN_RDEOF;
+}
+
+/*
+ * The host's poll() bits, said as Linux says them for this kind.  A pipe's
+ * write end whose reader has gone is POLLHUP to FreeBSD's and NetBSD's
+ * pipe_poll() but EPOLLERR, never EPOLLHUP, to Linux's.
+ */
+static uint32_t
+as_linux(uint32_t bits, const struct ekq_reg *reg)
+{
+	if (reg->kind == EKQ_FD_PIPE_W) {
+		if (bits & (EPOLLHUP | EPOLLERR))
+			bits = (bits & ~(uint32_t)EPOLLHUP) | EPOLLERR;
+		bits &= ~(uint32_t)(EPOLLIN | EPOLLRDNORM | EPOLLRDHUP);
+	}
+	if (!POLLRDHUP && (reg->seen & EKQ_SEEN_RDEOF))
+		bits |= EPOLLRDHUP;
+	return bits;
+}
+
+uint32_t
+ekq_linux_bits(int fd, const struct ekq_reg *reg)
+{
 	struct pollfd pfd = { .fd = fd, .revents = 0,
 		.events = POLLIN | POLLPRI | POLLOUT | POLLRDNORM | POLLRDBAND |
 		    POLLWRNORM | POLLWRBAND | POLLRDHUP };
-	if (poll(&pfd, 1, 0) != 1 || (pfd.revents & POLLNVAL))
+	if (ekq_sys_poll(&pfd, 1, 0) != 1 || (pfd.revents & POLLNVAL))
 		return 0;
 	static const struct {
 		short poll;
@@ -55,5 +94,5 @@ ekq_linux_bits(int fd, uint8_t kind)
 	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
 		if (map[i].poll != 0 && (pfd.revents & map[i].poll))
 			bits |= map[i].epoll;
-	return bits;
+	return as_linux(bits, reg);
 }

@@ -39,10 +39,17 @@ map_kqueue_error(int err)
 	}
 }
 
+static bool
+fd_valid(int fd)
+{
+	return ekq_sys_fcntl(fd, F_GETFD, 0) != -1;
+}
+
 /*
  * Move the kqueue to the registration `events` asks for.  A pipe whose
- * reader is gone refuses a write knote (pipe_kqfilter: EPIPE); its
- * EPOLLERR|EPOLLOUT then comes through a read knote, which sees the EOF.
+ * reader is gone refuses a write knote (pipe_kqfilter(): EPIPE on FreeBSD,
+ * EBADF on NetBSD); its EPOLLERR|EPOLLOUT then comes through a read knote,
+ * which sees the EOF.
  */
 static int
 apply(struct ekq_ep *ep, int fd, struct ekq_reg *reg, uint32_t events,
@@ -53,10 +60,11 @@ apply(struct ekq_ep *ep, int fd, struct ekq_reg *reg, uint32_t events,
 	/* Known widowed (pipe_poll: EPOLLERR) before the kqueue refuses:
 	 * a refused change could not be undone either. */
 	bool widowed = reg->kind == EKQ_FD_PIPE_W && (want & EKQ_KN_WRITE) &&
-	    (ekq_linux_bits(fd, reg->kind) & EPOLLERR);
+	    (ekq_linux_bits(fd, reg) & EPOLLERR);
 	int err = widowed ? EPIPE : ekq_knotes_apply(ep, fd, reg, want, hidden,
 	    events, false, probe, gen);
-	if (err == EPIPE && (want & EKQ_KN_WRITE)) {
+	if (reg->kind == EKQ_FD_PIPE_W && (want & EKQ_KN_WRITE) &&
+	    (err == EPIPE || (err == EBADF && fd_valid(fd)))) {
 		want &= (uint8_t)~EKQ_KN_WRITE;
 		hidden = (uint8_t)((hidden & ~EKQ_KN_WRITE) |
 		    (want & EKQ_KN_READ ? 0 : EKQ_KN_READ));
@@ -82,7 +90,15 @@ note_initial_state(struct ekq_ep *ep, int fd, struct ekq_reg *reg)
 	if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0 ||
 	    errno != ENOTCONN)
 		return;
-	uint32_t bits = ekq_linux_bits(fd, reg->kind) &
+	/* A listener is never EPOLLRDHUP to Linux, whatever its EV_EOF says
+	 * (bits.c; Linux's shutdown() of a listener stops it listening,
+	 * NetBSD's does not). */
+	int listening = 0;
+	len = sizeof listening;
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) == 0 &&
+	    listening)
+		reg->seen |= EKQ_SEEN_LISTENER;
+	uint32_t bits = ekq_linux_bits(fd, reg) &
 	    (reg->events | EPOLLHUP | EPOLLERR);
 	if (!(bits & (EPOLLHUP | EPOLLERR)))
 		return;
@@ -190,12 +206,6 @@ ctl_mod(struct ekq_ep *ep, int fd, const struct epoll_event *ev,
 	reg->state &= (uint8_t)~EKQ_REG_DISARMED;
 	note_initial_state(ep, fd, reg);
 	return 0;
-}
-
-static bool
-fd_valid(int fd)
-{
-	return ekq_sys_fcntl(fd, F_GETFD, 0) != -1;
 }
 
 /*

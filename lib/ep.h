@@ -86,7 +86,14 @@ struct ekq_reg {                /* 40 bytes */
 	uint8_t knotes;         /* EKQ_KN_* present in the kqueue */
 	uint8_t hidden;         /* EKQ_KN_* only there for HUP/ERR; muted << 4 */
 	uint8_t state;          /* EKQ_REG_* */
+	uint8_t seen;           /* EKQ_SEEN_*: what its knotes have told */
 };
+
+/* What a registration's knotes have told that poll() may not tell again. */
+#define EKQ_SEEN_RDEOF 0x01 /* EV_EOF on a socket's read knote: read side
+			     * shut for good (EPOLLRDHUP where the host's
+			     * poll() has no POLLRDHUP) */
+#define EKQ_SEEN_LISTENER 0x02 /* a listening socket at ADD or MOD */
 
 /* An instance registered in another: its number, and which instance it
  * was (the number may have been closed and given to another since). */
@@ -171,8 +178,9 @@ EKQ_HIDDEN int ekq_fd_kind(int fd, uint8_t *kind, uint32_t *ident);
 EKQ_HIDDEN bool ekq_fd_same(int fd, uint32_t ident);
 
 /* bits.c: what Linux would report */
-EKQ_HIDDEN uint32_t ekq_linux_bits(int fd, uint8_t kind);
+EKQ_HIDDEN uint32_t ekq_linux_bits(int fd, const struct ekq_reg *reg);
 EKQ_HIDDEN uint32_t ekq_fast_bits(uint8_t kind, short filter);
+EKQ_HIDDEN void ekq_note_kevent(struct ekq_reg *reg, const struct kevent *kev);
 
 /* wait.c */
 EKQ_HIDDEN uint32_t ekq_ep_poll(int epfd);

@@ -95,7 +95,7 @@ reg_bits(int fd, const struct ekq_reg *reg)
 {
 	if (reg->kind == EKQ_FD_EPOLL && !(reg->events & EPOLLET))
 		return ekq_ep_poll(fd);
-	return ekq_linux_bits(fd, reg->kind);
+	return ekq_linux_bits(fd, reg);
 }
 
 /* Of those, what the registration reports (HUP and ERR always). */
@@ -393,6 +393,7 @@ collect(struct ekq_ep *ep, struct pass *p, const struct kevent *kev, int nkev,
 		/* Another of its knotes was passed over: ask the descriptor. */
 		if ((seen & (uint8_t)~bit) && !emitted(reg, p))
 			truncated = true;
+		ekq_note_kevent(reg, &kev[i]);
 		uint32_t mask = reg->events | EPOLLHUP | EPOLLERR;
 		uint32_t bits;
 		if (needs_poll(reg, &kev[i], bit, truncated))

@@ -22,6 +22,16 @@
 #include <linux/kcmp.h>
 #endif
 
+/*
+ * EVFILT_WRITE on a pipe whose reader is gone: FreeBSD's pipe_kqfilter()
+ * says EPIPE, NetBSD's EBADF (sys/kern/sys_pipe.c).
+ */
+#ifdef EKQ_PROFILE_NETBSD
+#define EKQ_WIDOWED_WRITE EBADF
+#else
+#define EKQ_WIDOWED_WRITE EPIPE
+#endif
+
 struct ekq_fdrec *
 ekq_fd_of(struct ekq_knote *kn)
 {
@@ -385,7 +395,7 @@ add_knote(struct ekq_kq *kq, struct ekq_fdrec *rec, unsigned slot,
 		return err;
 	if (rec->kind == EKQ_KIND_PIPE && slot == EKQ_SLOT_WRITE &&
 	    ekq_pipe_widowed(rec->fd))
-		return EPIPE; /* pipe_kqfilter(): the reader is gone */
+		return EKQ_WIDOWED_WRITE; /* pipe_kqfilter(): no reader */
 	memset(kn, 0, sizeof *kn);
 	kn->slot = (uint8_t)slot;
 	kn->status = EKQ_KN_PRESENT;

@@ -243,6 +243,10 @@ ep_tcp_suite(void)
 	tcase_add_test(tc, tcp_reset_wakes_a_waiter_with_only_in_requested);
 	tcase_add_test(tc, tcp_fresh_socket_reports_out_and_hup);
 	tcase_add_test(tc, tcp_fresh_socket_reports_hup_when_nothing_was_requested);
+	suite_add_tcase(s, tc);
+	/* README: EPOLLPRI needs EVFILT_EXCEPT. */
+	tc = tcase_create("tcp_pri");
+	tcase_set_tags(tc, "diff-epollpri");
 	tcase_add_test(tc, tcp_urgent_data_reports_pri);
 	tcase_add_test(tc, tcp_urgent_byte_alone_reports_pri_without_in);
 	tcase_add_test(tc, tcp_pri_is_reported_only_when_requested);
