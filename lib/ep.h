@@ -116,14 +116,16 @@ struct ekq_ep {
 	int npages;
 	int held_head, held_tail; /* descriptors with held events, or -1 */
 	bool user_triggered;    /* the instance's held-events signal is on */
-	int signal_rd, signal_wr; /* its pipe where EVFILT_USER is missing */
+	int beacon_fd;          /* the beacon its signal knote is on, or -1
+				 * (signal.c; hosts without EVFILT_USER) */
 	bool cloexec;           /* created with EPOLL_CLOEXEC */
 	struct ekq_nested *nested; /* epoll descriptors registered in this one */
 	int nnested, capnested;
 	uint64_t serial;        /* tells this instance from a later one */
 	unsigned refs;          /* calls in flight + the table's reference */
 	bool broken;            /* could not be rebuilt after fork() */
-	bool fork_live;         /* its number was still its kqueue at fork() */
+	bool fork_live;         /* fork(): its number holds a kqueue of ours
+				 * (the parent's at fork(), the child's new) */
 };
 
 /* The EVFILT_USER ident that marks held events (and names the instance). */
@@ -138,14 +140,21 @@ EKQ_HIDDEN int ekq_instance_check(int fd);
 EKQ_HIDDEN struct ekq_ep *ekq_ep_peek_locked(int fd);
 EKQ_HIDDEN void ekq_table_lock(void);
 EKQ_HIDDEN void ekq_table_unlock(void);
-EKQ_HIDDEN void ekq_ep_set_user(struct ekq_ep *ep, bool on);
-EKQ_HIDDEN bool ekq_is_signal(const struct ekq_ep *ep, const struct kevent *kev);
-EKQ_HIDDEN int ekq_signal_register(struct ekq_ep *ep);
 EKQ_HIDDEN int ekq_new_kqueue(bool cloexec);
+EKQ_HIDDEN int ekq_set_cloexec(int fd, bool on);
 EKQ_HIDDEN int ekq_ep_alive(int fd);
 EKQ_HIDDEN void ekq_table_drop_locked(int fd);
 EKQ_HIDDEN void ekq_each_instance_locked(
     void (*fn)(int epfd, struct ekq_ep *ep, void *arg), void *arg);
+
+/* signal.c: the held-events signal */
+EKQ_HIDDEN int ekq_signal_init(struct ekq_ep *ep);
+EKQ_HIDDEN int ekq_signal_register(struct ekq_ep *ep);
+EKQ_HIDDEN void ekq_signal_release(struct ekq_ep *ep);
+EKQ_HIDDEN void ekq_ep_set_user(struct ekq_ep *ep, bool on);
+EKQ_HIDDEN bool ekq_is_signal(const struct ekq_ep *ep, const struct kevent *kev);
+EKQ_HIDDEN void ekq_signal_fork_child(void);
+EKQ_HIDDEN void ekq_signal_fork_done(void);
 
 /* reg.c: the registration table */
 EKQ_HIDDEN struct ekq_reg *ekq_reg_find(struct ekq_ep *ep, int fd);

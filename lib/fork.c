@@ -73,8 +73,9 @@ parent(void)
  * is free.  If it is not, another thread of the parent closed the instance
  * and reused its number after prepare() looked: the number is the
  * program's, and the instance is forgotten.  An instance that cannot be
- * rebuilt is gone in the child, as a kqueue is on the BSDs: its number is
- * left free, and calls on it fail with EBADF.
+ * rebuilt is gone in the child, as a kqueue is on the BSDs: its number
+ * ends up free, and calls on it fail with EBADF.  ep->fork_live now says
+ * whether a kqueue of ours sits at the number.
  */
 static void
 renumber(int epfd, struct ekq_ep *ep, void *arg)
@@ -87,35 +88,56 @@ renumber(int epfd, struct ekq_ep *ep, void *arg)
 		ekq_table_drop_locked(epfd);
 		return;
 	}
-	int kq = ekq_new_kqueue(ep->cloexec);
+	int kq = ekq_sys_kqueue(ep->cloexec);
 	if (kq == -1) {
 		ep->broken = true;
+		ep->fork_live = false;
 		return;
 	}
-	if (kq == epfd)
-		return;
-	/* dup2() onto a free number replaces nothing; it drops close-on-exec,
-	 * which is set again.  The kqueue is probed through the new number
-	 * while the old one still names it. */
-	if (ekq_sys_dup2(kq, epfd) == -1) {
+	/* dup2() onto a free number replaces nothing. */
+	if (kq != epfd && ekq_sys_dup2(kq, epfd) == -1) {
 		close(kq);
 		ep->broken = true;
+		ep->fork_live = false;
 		return;
 	}
-	if (ekq_sys_fcntl(epfd, F_SETFD, ep->cloexec ? FD_CLOEXEC : 0) == -1 ||
-	    ekq_sys_kevent(epfd, NULL, 0, NULL, 0, NULL) == -1) {
-		close(epfd); /* the kqueue put there above */
+	/*
+	 * From here a kqueue of ours holds the number: if the rest fails, it
+	 * goes in phase 3.  dup2() dropped close-on-exec, and some kqueues
+	 * come close-on-exec whatever was asked: it is set as the instance
+	 * had it.  A copy is probed through the new number while the old one
+	 * still names it.
+	 */
+	if (ekq_set_cloexec(epfd, ep->cloexec) == -1 ||
+	    (kq != epfd &&
+	    ekq_sys_kevent(epfd, NULL, 0, NULL, 0, NULL) == -1))
 		ep->broken = true;
-	}
-	close(kq);
+	if (kq != epfd)
+		close(kq);
 }
 
-/* An instance rebuilt only in part: its new kqueue goes. */
+/* An instance rebuilt only in part: its new kqueue goes, in phase 3. */
 static void
 give_up(int epfd, struct ekq_ep *ep)
 {
-	close(epfd);
+	(void)epfd;
 	ep->broken = true;
+}
+
+/*
+ * Phase 3: the numbers of instances given up in phase 2 are closed, once
+ * every other instance is rebuilt, so that no descriptor made meanwhile
+ * (compat/'s kqueue opens some) lands on them.  Those given up in phase 1
+ * before a kqueue sat at their number hold nothing of ours.
+ */
+static void
+close_broken(int epfd, struct ekq_ep *ep, void *arg)
+{
+	(void)arg;
+	if (ep->broken && ep->fork_live) {
+		close(epfd);
+		ep->fork_live = false;
+	}
 }
 
 /* Phase 2: the registrations, once every instance exists again. */
@@ -156,11 +178,24 @@ reregister(int epfd, struct ekq_ep *ep, void *arg)
 	}
 }
 
+/* The parent's knotes on the beacon went with its kqueues. */
+static void
+forget_beacon(int epfd, struct ekq_ep *ep, void *arg)
+{
+	(void)epfd;
+	(void)arg;
+	ep->beacon_fd = -1;
+}
+
 static void
 child(void)
 {
+	ekq_each_instance_locked(forget_beacon, NULL);
+	ekq_signal_fork_child();
 	ekq_each_instance_locked(renumber, NULL);
 	ekq_each_instance_locked(reregister, NULL);
+	ekq_each_instance_locked(close_broken, NULL);
+	ekq_signal_fork_done();
 	ekq_table_unlock();
 }
 

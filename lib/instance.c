@@ -44,10 +44,7 @@ ep_free(struct ekq_ep *ep)
 {
 	ekq_reg_free_all(ep);
 	free(ep->nested);
-	if (ep->signal_rd != -1) {
-		close(ep->signal_rd);
-		close(ep->signal_wr);
-	}
+	ekq_signal_release(ep);
 	pthread_mutex_destroy(&ep->lock);
 	free(ep);
 }
@@ -150,91 +147,6 @@ ekq_is_instance(int fd)
 	return ekq_instance_check(fd) == 0;
 }
 
-/*
- * The instance's "held events" signal: an EVFILT_USER knote, level
- * triggered, so the kqueue stays readable while it is on.  Hosts without
- * EVFILT_USER get a pipe instead.
- */
-static int
-signal_init(struct ekq_ep *ep)
-{
-	ep->signal_rd = ep->signal_wr = -1;
-	struct kevent kev;
-#ifdef HAVE_EVFILT_USER
-	EV_SET(&kev, EKQ_USER_IDENT, EVFILT_USER, EV_ADD, 0, 0, NULL);
-#else
-	int p[2];
-	if (pipe(p) == -1)
-		return -1;
-	for (int i = 0; i < 2; i++) {
-		fcntl(p[i], F_SETFD, FD_CLOEXEC);
-		fcntl(p[i], F_SETFL, fcntl(p[i], F_GETFL) | O_NONBLOCK);
-	}
-	ep->signal_rd = p[0];
-	ep->signal_wr = p[1];
-	EV_SET(&kev, p[0], EVFILT_READ, EV_ADD, 0, 0, NULL);
-#endif
-	return ekq_sys_kevent(ep->epfd, &kev, 1, NULL, 0, NULL);
-}
-
-int
-ekq_signal_register(struct ekq_ep *ep)
-{
-	struct kevent kev;
-#ifdef HAVE_EVFILT_USER
-	EV_SET(&kev, EKQ_USER_IDENT, EVFILT_USER, EV_ADD, 0, 0, NULL);
-#else
-	EV_SET(&kev, ep->signal_rd, EVFILT_READ, EV_ADD, 0, 0, NULL);
-#endif
-	if (ekq_sys_kevent(ep->epfd, &kev, 1, NULL, 0, NULL) == -1)
-		return -1;
-	bool on = ep->user_triggered;
-	ep->user_triggered = false;
-	ekq_ep_set_user(ep, on);
-	return 0;
-}
-
-bool
-ekq_is_signal(const struct ekq_ep *ep, const struct kevent *kev)
-{
-#ifdef HAVE_EVFILT_USER
-	(void)ep;
-	return kev->filter == EVFILT_USER && kev->ident == EKQ_USER_IDENT;
-#else
-	return kev->filter == EVFILT_READ && (int)kev->ident == ep->signal_rd;
-#endif
-}
-
-void
-ekq_ep_set_user(struct ekq_ep *ep, bool on)
-{
-	if (ep->user_triggered == on)
-		return;
-#ifdef HAVE_EVFILT_USER
-	struct kevent kev;
-	if (on)
-		EV_SET(&kev, EKQ_USER_IDENT, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
-	else
-		EV_SET(&kev, EKQ_USER_IDENT, EVFILT_USER, EV_CLEAR, 0, 0, NULL);
-	/* Out of memory in the kernel: once more, as a signal that is not
-	 * in step with the held list misleads every later pass. */
-	if (ekq_sys_kevent(ep->epfd, &kev, 1, NULL, 0, NULL) == -1 &&
-	    (errno != ENOMEM ||
-	    ekq_sys_kevent(ep->epfd, &kev, 1, NULL, 0, NULL) == -1))
-		return;
-#else
-	char buf[64];
-	if (on) {
-		if (write(ep->signal_wr, "", 1) != 1)
-			return;
-	} else {
-		while (read(ep->signal_rd, buf, sizeof buf) > 0)
-			;
-	}
-#endif
-	ep->user_triggered = on;
-}
-
 static int
 table_insert(int fd, struct ekq_ep *ep)
 {
@@ -264,8 +176,8 @@ table_insert(int fd, struct ekq_ep *ep)
 	return 0;
 }
 
-static int
-set_cloexec(int fd, bool on)
+int
+ekq_set_cloexec(int fd, bool on)
 {
 	int flags = ekq_sys_fcntl(fd, F_GETFD, 0);
 	if (flags == -1)
@@ -281,13 +193,35 @@ ekq_new_kqueue(bool cloexec)
 	if (kq == -1)
 		return -1;
 	/* Some kqueues come close-on-exec whatever was asked (macOS, compat). */
-	if (set_cloexec(kq, cloexec) == -1) {
+	if (ekq_set_cloexec(kq, cloexec) == -1) {
 		int saved = errno;
 		close(kq);
 		errno = saved;
 		return -1;
 	}
 	return kq;
+}
+
+/*
+ * Instances closed with close() while their signal was on hold a share of
+ * the process's beacon (signal.c) until something meets their number.
+ * epoll_create1() looks for them, so that a program that closed its
+ * instances gets the beacon back at its next epoll_create1().  Only those
+ * with the signal on are asked: few, and only while events are held.
+ */
+static void
+sweep_signalled(void)
+{
+	ekq_table_lock();
+	for (int fd = 0; fd < ekq_neps; fd++) {
+		struct ekq_ep *ep = ekq_eps[fd];
+		if (ep == NULL || ep->beacon_fd == -1)
+			continue;
+		int err = ekq_ep_alive(fd);
+		if (err == EBADF || err == ENOENT)
+			ekq_table_drop_locked(fd);
+	}
+	ekq_table_unlock();
 }
 
 EKQ_EXPORT int
@@ -297,13 +231,14 @@ ekq_epoll_create1(int flags)
 		errno = EINVAL;
 		return -1;
 	}
+	sweep_signalled();
 	struct ekq_ep *ep = ekq_calloc(1, sizeof *ep);
 	if (ep == NULL) {
 		errno = ENOMEM;
 		return -1;
 	}
 	ep->cloexec = (flags & EPOLL_CLOEXEC) != 0;
-	ep->signal_rd = ep->signal_wr = -1;
+	ep->beacon_fd = -1;
 	int kq = ekq_new_kqueue(ep->cloexec);
 	if (kq == -1) {
 		/* epoll_create1() fails with EMFILE, ENFILE or ENOMEM only. */
@@ -321,7 +256,7 @@ ekq_epoll_create1(int flags)
 	ekq_table_unlock();
 	ep->held_head = ep->held_tail = -1;
 	ep->refs = 1;
-	if (signal_init(ep) == -1 || table_insert(kq, ep) == -1) {
+	if (ekq_signal_init(ep) == -1 || table_insert(kq, ep) == -1) {
 		int saved = errno == EMFILE || errno == ENFILE ? errno : ENOMEM;
 		close(kq);
 		ep_free(ep);

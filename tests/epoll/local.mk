@@ -30,7 +30,8 @@ EKQ_EPOLL_TEST_SOURCES = \
 	tests/epoll/timeouts.c \
 	tests/epoll/cloexec.c \
 	tests/epoll/fork.c \
-	tests/epoll/quiet.c
+	tests/epoll/quiet.c \
+	tests/epoll/hygiene.c
 
 if EKQ_HOST_HAS_EPOLL
 check_PROGRAMS += tests/epoll/epoll-linux
