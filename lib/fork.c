@@ -83,6 +83,8 @@ renumber(int epfd, struct ekq_ep *ep, void *arg)
 	(void)arg;
 	pthread_mutex_t fresh = PTHREAD_MUTEX_INITIALIZER;
 	ep->lock = fresh; /* another thread may have held it at fork() */
+	/* Asked past the fault-injection door: a made-up EBADF here would
+	 * have the rebuild replace whatever holds the number. */
 	if (!ep->fork_live ||
 	    fcntl(epfd, F_GETFD) != -1 || errno != EBADF) {
 		ekq_table_drop_locked(epfd);

@@ -27,7 +27,7 @@ nested_at(const struct ekq_ep *ep, int i)
 	struct ekq_ep *in = ekq_ep_peek_locked(ep->nested[i].fd);
 	if (in == NULL || in->serial != ep->nested[i].serial)
 		return NULL;
-	return kevent(in->epfd, NULL, 0, NULL, 0, NULL) == 0 ? in : NULL;
+	return ekq_sys_kevent(in->epfd, NULL, 0, NULL, 0, NULL) == 0 ? in : NULL;
 }
 
 static int

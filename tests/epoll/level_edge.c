@@ -283,7 +283,6 @@ ep_level_edge_suite(void)
 	tc = tcase_create("edge");
 	tcase_add_test(tc, edge_readable_pipe_is_reported_once);
 	tcase_add_test(tc, edge_new_data_reports_again_without_reading);
-	tcase_add_test(tc, edge_partial_read_does_not_report_again);
 	tcase_add_test(tc, edge_reports_again_after_drain_and_new_data);
 	tcase_add_test(tc, edge_fd_ready_at_add_is_reported_once);
 	tcase_add_test(tc, edge_writable_pipe_is_reported_once);
@@ -296,6 +295,11 @@ ep_level_edge_suite(void)
 	tcase_add_test(tc, edge_and_level_in_two_instances_are_independent);
 	tcase_add_test(tc, edge_in_out_is_reported_once_one_event_at_a_time);
 	tcase_add_test(tc, edge_readiness_gone_before_its_turn_is_not_reported);
+	suite_add_tcase(s, tc);
+	/* README: a BSD pipe wakes its read knote when a read frees space. */
+	tc = tcase_create("edge_pipe_partial_read");
+	tcase_set_tags(tc, "diff-et-pipe-partial-read");
+	tcase_add_test(tc, edge_partial_read_does_not_report_again);
 	suite_add_tcase(s, tc);
 	return s;
 }
