@@ -89,6 +89,23 @@ loc_used(const struct ekq_fdrec *rec, unsigned loc)
 }
 
 /*
+ * Register a location anew.  EEXIST from the kernel is a registration of
+ * the same (file, number) that outlived its knotes: the number was closed
+ * while a dup() kept the file open, and has since been made a dup of that
+ * file again.  FreeBSD dropped those knotes at close(), so the registration
+ * is dead (the record that made it is gone): take it over with MOD.
+ */
+static int
+loc_add(int epfd, int fd, struct epoll_event *ev)
+{
+	if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, ev) == 0)
+		return 0;
+	if (errno != EEXIST)
+		return -1;
+	return epoll_ctl(epfd, EPOLL_CTL_MOD, fd, ev);
+}
+
+/*
  * Bring the kernel registration of `loc` in line with the knotes there.
  * `force` re-registers even when nothing changed, so that the kernel checks
  * the descriptor again: FreeBSD re-runs the filter on every EV_ADD/EV_ENABLE.
@@ -111,7 +128,7 @@ loc_sync(struct ekq_kq *kq, struct ekq_fdrec *rec, unsigned loc, bool force)
 	if (!(rec->locreg & bit)) {
 		if (epfd == -1 && (epfd = ekq_kq_side(kq, loc)) == -1)
 			return errno;
-		if (epoll_ctl(epfd, EPOLL_CTL_ADD, rec->fd, &ev) == -1)
+		if (loc_add(epfd, rec->fd, &ev) == -1)
 			return errno == ENOSPC ? ENOMEM : errno;
 		rec->locreg |= bit;
 	} else if (force || ev.events != rec->locev[loc]) {
