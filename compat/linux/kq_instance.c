@@ -65,9 +65,6 @@ kq_free(struct ekq_kq *kq)
 	}
 	ekq_fd_free_all(kq);
 	ekq_user_free_all(kq);
-	for (unsigned i = 0; i < EKQ_NLOCS; i++)
-		if (kq->side[i] != -1)
-			close(kq->side[i]);
 	pthread_mutex_destroy(&kq->lock);
 	free(kq);
 }
@@ -180,8 +177,6 @@ make_kqueue(void)
 	}
 	pthread_mutex_init(&kq->lock, NULL);
 	kq->epfd = epfd;
-	for (unsigned i = 0; i < EKQ_NLOCS; i++)
-		kq->side[i] = -1;
 	kq->pending.next = kq->pending.prev = &kq->pending;
 	kq->next_gen = 1;
 	kq->refs = 1;
@@ -292,27 +287,6 @@ ebadf:
 	return NULL;
 }
 
-int
-ekq_kq_side(struct ekq_kq *kq, unsigned loc)
-{
-	if (kq->side[loc] != -1)
-		return kq->side[loc];
-	int fd = epoll_create1(EPOLL_CLOEXEC);
-	if (fd == -1)
-		return -1;
-	/* Level-triggered in the main epoll: readable while it has events. */
-	struct epoll_event ev = { .events = EPOLLIN,
-		.data.u64 = EKQ_DATA_SIDE | loc };
-	if (epoll_ctl(kq->epfd, EPOLL_CTL_ADD, fd, &ev) == -1) {
-		int saved = errno == ENOSPC ? ENOMEM : errno;
-		close(fd);
-		errno = saved;
-		return -1;
-	}
-	kq->side[loc] = fd;
-	return fd;
-}
-
 void
 ekq_kq_arm_marker(struct ekq_kq *kq, bool on)
 {
@@ -374,9 +348,6 @@ atfork_child(void)
 		if (tagged(fd, kq->owner))
 			close(fd);
 		if (!kq->dead) {
-			for (unsigned i = 0; i < EKQ_NLOCS; i++)
-				if (kq->side[i] != -1)
-					close(kq->side[i]);
 			kq->dead = true;
 			kq->orphan_next = ekq_orphans;
 			ekq_orphans = kq;
