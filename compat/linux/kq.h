@@ -37,9 +37,13 @@
  * dropped as if close() had removed it.  Registration data carries the
  * record's generation, so events from a stale registration are ignored.
  *
- * Locking: ekq_global_lock protects the descriptor -> kqueue table;
- * kq->lock protects everything in one kqueue.  Order: global, then kq.
- * No lock is held while blocked in epoll_wait().
+ * Locking: ekq_table_lock protects the descriptor -> kqueue table,
+ * ekq_marker_lock the process-wide marker; kq->lock protects everything in
+ * one kqueue.  Order: kq->lock, then ekq_table_lock, then ekq_marker_lock.
+ * The table lock is never held while a kqueue's lock is taken.  A kqueue's
+ * filter on another kqueue (ekq_kq_count_pending()) takes the watched
+ * kqueue's lock inside its own: the watch graph has no cycles, since Linux
+ * refuses epoll loops.  No lock is held while blocked in epoll_wait().
  */
 #ifndef EKQ_COMPAT_KQ_H
 #define EKQ_COMPAT_KQ_H
@@ -147,6 +151,7 @@ struct ekq_kq {
 	uint32_t next_gen;
 	uint32_t next_scan;     /* scan ids, for "once per scan" */
 	bool marker_armed;      /* the marker is registered in epfd */
+	struct ekq_kq *armed_next; /* the kqueues with marker_armed */
 
 	struct ekq_fdrec **byfd;/* descriptor number -> record */
 	int nbyfd;
