@@ -17,12 +17,16 @@
  * does not report it over and over, until one of its knotes fires again.
  *
  * Registrations of one descriptor: Linux allows one registration per
- * descriptor in an epoll, and a wakeup reports every ready direction, so an
- * EV_CLEAR knote that shared a registration would fire again whenever the
- * other direction changed.  Level-triggered knotes of a descriptor therefore
- * share one registration, while each EV_CLEAR knote beside another knote
- * gets its own, in a side epoll nested in the main one (see struct
- * ekq_fdrec's locations).
+ * (file, number) in an epoll, and a wakeup reports every ready direction,
+ * so an EV_CLEAR knote that shared a registration would fire again whenever
+ * the other direction changed.  Level-triggered knotes of a descriptor
+ * therefore share one registration, while each EV_CLEAR knote beside
+ * another knote gets its own, also in the main epoll, keyed on a number
+ * borrowed for each epoll_ctl() (a dup() closed again at once: the kernel
+ * keeps a registration while its file is open, whatever becomes of the
+ * number).  So a kqueue holds no descriptor but its own, and everything it
+ * registered goes when the program closes it (see struct ekq_fdrec's
+ * locations).
  *
  * Identity.  Linux removes a registration when the open file is released;
  * FreeBSD removes knotes when the descriptor is closed.  The two differ
@@ -33,9 +37,13 @@
  * dropped as if close() had removed it.  Registration data carries the
  * record's generation, so events from a stale registration are ignored.
  *
- * Locking: ekq_global_lock protects the descriptor -> kqueue table;
- * kq->lock protects everything in one kqueue.  Order: global, then kq.
- * No lock is held while blocked in epoll_wait().
+ * Locking: ekq_table_lock protects the descriptor -> kqueue table,
+ * ekq_marker_lock the process-wide marker; kq->lock protects everything in
+ * one kqueue.  Order: kq->lock, then ekq_table_lock, then ekq_marker_lock.
+ * The table lock is never held while a kqueue's lock is taken.  A kqueue's
+ * filter on another kqueue (ekq_kq_count_pending()) takes the watched
+ * kqueue's lock inside its own: the watch graph has no cycles, since Linux
+ * refuses epoll loops.  No lock is held while blocked in epoll_wait().
  */
 #ifndef EKQ_COMPAT_KQ_H
 #define EKQ_COMPAT_KQ_H
@@ -95,9 +103,11 @@ struct ekq_knote {
 };
 
 /*
- * Where a descriptor's knotes are registered: up to three "locations", the
- * main epoll (0) and two side epolls (1, 2).  Invariant: a location holding
- * an EV_CLEAR knote holds nothing else; level-triggered knotes may share.
+ * Where a descriptor's knotes are registered: up to three "locations", all
+ * in the main epoll: 0 keyed on the descriptor's own number, the side
+ * locations 1 and 2 on borrowed numbers (locnum).  Invariant: a location
+ * holding an EV_CLEAR knote holds nothing else; level-triggered knotes may
+ * share.
  */
 #define EKQ_NLOCS 3
 #define EKQ_LOC_NONE 0xff
@@ -114,6 +124,7 @@ struct ekq_fdrec {
 	bool send_shut;         /* sockets: the send side is known shut down */
 	bool listened;          /* sockets: seen listening */
 	uint32_t locev[EKQ_NLOCS]; /* events registered at each location */
+	int locnum[EKQ_NLOCS];  /* the number keying each location, or -1 */
 	uint32_t scan_id;       /* the last scan that delivered from it */
 	uint8_t scan_slots;     /* the slots that scan delivered */
 	int sndbuf;             /* sockets: SO_SNDBUF when registered */
@@ -132,7 +143,6 @@ struct ekq_uknote {             /* an EVFILT_USER knote */
 struct ekq_kq {
 	pthread_mutex_t lock;
 	int epfd;               /* the main epoll: the kqueue descriptor */
-	int side[EKQ_NLOCS];    /* side epolls by location (1, 2), or -1 */
 	uint32_t id;            /* names this kqueue in the marker's data */
 	unsigned refs;          /* table entries + kevent() calls in flight */
 	bool dead;              /* no longer in the table */
@@ -141,6 +151,7 @@ struct ekq_kq {
 	uint32_t next_gen;
 	uint32_t next_scan;     /* scan ids, for "once per scan" */
 	bool marker_armed;      /* the marker is registered in epfd */
+	struct ekq_kq *armed_next; /* the kqueues with marker_armed */
 
 	struct ekq_fdrec **byfd;/* descriptor number -> record */
 	int nbyfd;
@@ -154,11 +165,10 @@ struct ekq_kq {
 };
 
 /*
- * Registration data: the marker (bit 63), a side epoll (bit 62, location in
- * the low bits), or a descriptor: number, record generation and location.
+ * Registration data: the marker (bit 63), or a descriptor: number, record
+ * generation and location.
  */
 #define EKQ_DATA_MARKER   (UINT64_C(1) << 63)
-#define EKQ_DATA_SIDE     (UINT64_C(1) << 62)
 static inline uint64_t
 ekq_data_pack(int fd, uint32_t gen, unsigned loc)
 {
@@ -172,7 +182,6 @@ ekq_data_pack(int fd, uint32_t gen, unsigned loc)
 /* kq_instance.c */
 EKQ_HIDDEN struct ekq_kq *ekq_kq_acquire(int kqfd);
 EKQ_HIDDEN void ekq_kq_release(struct ekq_kq *kq);
-EKQ_HIDDEN int ekq_kq_side(struct ekq_kq *kq, unsigned slot);
 EKQ_HIDDEN void ekq_kq_arm_marker(struct ekq_kq *kq, bool on);
 
 /* kq_fd.c */
@@ -192,7 +201,8 @@ EKQ_HIDDEN bool ekq_fd_delivered(struct ekq_kq *kq, struct ekq_fdrec *rec,
     unsigned slot);
 EKQ_HIDDEN void ekq_fd_free_all(struct ekq_kq *kq);
 EKQ_HIDDEN struct ekq_fdrec *ekq_fd_of(struct ekq_knote *kn);
-EKQ_HIDDEN int ekq_loc_epfd(struct ekq_kq *kq, unsigned loc);
+/* The number keying location `loc`'s registration in the main epoll. */
+EKQ_HIDDEN int ekq_loc_number(const struct ekq_fdrec *rec, unsigned loc);
 
 /* kq_probe.c: the filters */
 struct ekq_eval {

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -45,10 +46,88 @@ knote_clear(const struct ekq_knote *kn)
 	return (kn->flags & EV_CLEAR) != 0;
 }
 
-int
-ekq_loc_epfd(struct ekq_kq *kq, unsigned loc)
+/* Two descriptors for the same file (or, without kcmp, the same object)? */
+static bool
+same_file(int a, int b)
 {
-	return loc == 0 ? kq->epfd : kq->side[loc];
+#if defined(HAVE_LINUX_KCMP_H) && defined(SYS_kcmp)
+	pid_t pid = getpid();
+	long r = syscall(SYS_kcmp, pid, pid, KCMP_FILE, a, b);
+	if (r != -1)
+		return r == 0;
+#endif
+	struct stat sa, sb;
+	return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 &&
+	    sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+int
+ekq_loc_number(const struct ekq_fdrec *rec, unsigned loc)
+{
+	return loc == 0 ? rec->fd : rec->locnum[loc];
+}
+
+/*
+ * Where side locations borrow their numbers: high, so that the program's
+ * own lowest-free allocations seldom land on one, and below the limit.
+ */
+static int
+borrow_base(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur < 64)
+		return 3;
+	return rl.rlim_cur >= 2048 ? 1024 : (int)(rl.rlim_cur / 2);
+}
+
+/*
+ * Make number `num` name the file of `rec` for one epoll_ctl(): either it
+ * does already (the program made it a dup of the file), or it is free and
+ * F_DUPFD, which takes the lowest free number at or above it atomically,
+ * gives exactly it.  Returns the copy to close, -1 if none was made, or -2
+ * (errno EBUSY) if the number now names something else.
+ */
+static int
+borrow_number(const struct ekq_fdrec *rec, int num)
+{
+	if (fcntl(num, F_GETFD) != -1) {
+		if (same_file(num, rec->fd))
+			return -1;
+		errno = EBUSY;
+		return -2;
+	}
+	int copy = fcntl(rec->fd, F_DUPFD_CLOEXEC, num);
+	if (copy == num)
+		return copy;
+	if (copy >= 0)
+		close(copy);
+	errno = copy >= 0 ? EBUSY : errno;
+	return -2;
+}
+
+/*
+ * epoll_ctl() of location `loc`'s registration in the main epoll.  Location
+ * 0 is keyed on the record's own number; a side location on a number that
+ * is borrowed for the call and closed again: the kernel keys a registration
+ * on (file, number) and keeps it while the file is open, whatever becomes
+ * of the number.  So a side registration holds no descriptor, and goes with
+ * the main epoll when the program closes the kqueue.
+ */
+static int
+loc_ctl(struct ekq_kq *kq, const struct ekq_fdrec *rec, unsigned loc, int op,
+    struct epoll_event *ev)
+{
+	if (loc == 0)
+		return epoll_ctl(kq->epfd, op, rec->fd, ev);
+	int copy = borrow_number(rec, rec->locnum[loc]);
+	if (copy == -2)
+		return -1;
+	int r = epoll_ctl(kq->epfd, op, rec->locnum[loc], ev);
+	int saved = errno;
+	if (copy >= 0)
+		close(copy);
+	errno = saved;
+	return r;
 }
 
 /*
@@ -99,6 +178,95 @@ loc_used(const struct ekq_fdrec *rec, unsigned loc)
 }
 
 /*
+ * The record, other than (rec, loc) itself, whose side registration is
+ * keyed on (the file of rec, num), or NULL.  Asked only when the kernel
+ * says such a key exists, so a walk of the records is cheap enough.
+ */
+static struct ekq_fdrec *
+side_owner(struct ekq_kq *kq, const struct ekq_fdrec *rec, unsigned loc,
+    int num, unsigned *oloc)
+{
+	for (int fd = 0; fd < kq->nbyfd; fd++) {
+		struct ekq_fdrec *other = kq->byfd[fd];
+		if (other == NULL)
+			continue;
+		for (unsigned l = 1; l < EKQ_NLOCS; l++) {
+			if ((other == rec && l == loc) ||
+			    !(other->locreg & (1u << l)) ||
+			    other->locnum[l] != num ||
+			    !same_file(other->fd, rec->fd))
+				continue;
+			*oloc = l;
+			return other;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Register side location `loc` under a newly borrowed number.  A key that
+ * exists already is either another record's (a dup of the same file that
+ * borrowed the same number: try the next one) or one that outlived its
+ * knotes (see main_add(): taken over).
+ */
+static int
+side_add(struct ekq_kq *kq, struct ekq_fdrec *rec, unsigned loc,
+    struct epoll_event *ev)
+{
+	int hint = borrow_base();
+	for (;;) {
+		int num = fcntl(rec->fd, F_DUPFD_CLOEXEC, hint);
+		if (num == -1)
+			return errno == EINVAL ? EMFILE : errno;
+		int err = epoll_ctl(kq->epfd, EPOLL_CTL_ADD, num, ev) == -1 ?
+		    errno : 0;
+		unsigned oloc;
+		if (err == EEXIST && side_owner(kq, rec, loc, num, &oloc) == NULL)
+			err = epoll_ctl(kq->epfd, EPOLL_CTL_MOD, num, ev) == -1 ?
+			    errno : 0;
+		close(num);
+		if (err == EEXIST) {
+			hint = num + 1;
+			continue;
+		}
+		if (err != 0)
+			return err == ENOSPC ? ENOMEM : err;
+		rec->locnum[loc] = num;
+		return 0;
+	}
+}
+
+/*
+ * Register location 0, keyed on the record's own number.  EEXIST: the
+ * kernel still holds a registration of this (file, number) that outlived
+ * its knotes -- the number was closed while a dup() kept the file open, and
+ * has since been made a dup of that file again.  FreeBSD dropped those
+ * knotes at close(), so the registration is dead: take it over with MOD.
+ * (If instead another record's side registration borrowed this number
+ * while it was free, that one moves to a new number first.)
+ */
+static int
+main_add(struct ekq_kq *kq, struct ekq_fdrec *rec, struct epoll_event *ev)
+{
+	if (epoll_ctl(kq->epfd, EPOLL_CTL_ADD, rec->fd, ev) == 0)
+		return 0;
+	if (errno != EEXIST)
+		return errno == ENOSPC ? ENOMEM : errno;
+	unsigned oloc; /* side_owner() may change errno */
+	struct ekq_fdrec *owner = side_owner(kq, rec, 0, rec->fd, &oloc);
+	if (owner != NULL) {
+		struct epoll_event oev = { .events = owner->locev[oloc],
+			.data.u64 = ekq_data_pack(owner->fd, owner->gen, oloc) };
+		int err = side_add(kq, owner, oloc, &oev);
+		if (err != 0)
+			return err;
+	}
+	if (epoll_ctl(kq->epfd, EPOLL_CTL_MOD, rec->fd, ev) == -1)
+		return errno == ENOSPC ? ENOMEM : errno;
+	return 0;
+}
+
+/*
  * Bring the kernel registration of `loc` in line with the knotes there.
  * `force` re-registers even when nothing changed, so that the kernel checks
  * the descriptor again: FreeBSD re-runs the filter on every EV_ADD/EV_ENABLE.
@@ -107,11 +275,10 @@ static int
 loc_sync(struct ekq_kq *kq, struct ekq_fdrec *rec, unsigned loc, bool force)
 {
 	uint8_t bit = (uint8_t)(1u << loc);
-	int epfd = ekq_loc_epfd(kq, loc);
 
 	if (!loc_used(rec, loc)) {
 		if (rec->locreg & bit) {
-			epoll_ctl(epfd, EPOLL_CTL_DEL, rec->fd, NULL);
+			(void)loc_ctl(kq, rec, loc, EPOLL_CTL_DEL, NULL);
 			rec->locreg &= (uint8_t)~bit;
 		}
 		return 0;
@@ -119,13 +286,13 @@ loc_sync(struct ekq_kq *kq, struct ekq_fdrec *rec, unsigned loc, bool force)
 	struct epoll_event ev = { .events = loc_events(rec, loc),
 		.data.u64 = ekq_data_pack(rec->fd, rec->gen, loc) };
 	if (!(rec->locreg & bit)) {
-		if (epfd == -1 && (epfd = ekq_kq_side(kq, loc)) == -1)
-			return errno;
-		if (epoll_ctl(epfd, EPOLL_CTL_ADD, rec->fd, &ev) == -1)
-			return errno == ENOSPC ? ENOMEM : errno;
+		int err = loc == 0 ? main_add(kq, rec, &ev) :
+		    side_add(kq, rec, loc, &ev);
+		if (err != 0)
+			return err;
 		rec->locreg |= bit;
 	} else if (force || ev.events != rec->locev[loc]) {
-		if (epoll_ctl(epfd, EPOLL_CTL_MOD, rec->fd, &ev) == -1)
+		if (loc_ctl(kq, rec, loc, EPOLL_CTL_MOD, &ev) == -1)
 			return errno == ENOSPC ? ENOMEM : errno;
 	}
 	rec->locev[loc] = ev.events;
@@ -180,12 +347,15 @@ place(const struct ekq_fdrec *rec, unsigned slot)
 
 /*
  * Is `rec` still the file behind its descriptor number?  Asked of the
- * kernel with EPOLL_CTL_ADD of the number into an epoll that holds the
- * record's registration: EEXIST means the same (file, number) pair is
- * registered there -- the record is current.  Anything else means the
+ * kernel with EPOLL_CTL_ADD, into the main epoll, of the number that keys
+ * one of the record's registrations (made to name the record's descriptor
+ * for the call, for a side location): EEXIST means the same (file, number)
+ * pair is registered -- the record is current.  Anything else means the
  * number was closed, or now names another file.  (A lookup in the epoll's
  * tree: unlike kcmp(KCMP_EPOLL_TFD), whose cost grows with the number of
- * registrations, and unlike EPOLL_CTL_MOD, it re-queues nothing.)
+ * registrations, and unlike EPOLL_CTL_MOD, it re-queues nothing.)  A side
+ * location whose borrowed number the program has taken cannot be asked;
+ * with none left to ask, the file's identity decides.
  */
 bool
 ekq_fd_valid(struct ekq_kq *kq, struct ekq_fdrec *rec)
@@ -193,19 +363,21 @@ ekq_fd_valid(struct ekq_kq *kq, struct ekq_fdrec *rec)
 	for (unsigned loc = 0; loc < EKQ_NLOCS; loc++) {
 		if (!(rec->locreg & (1u << loc)))
 			continue;
-		int epfd = ekq_loc_epfd(kq, loc);
 		struct epoll_event ev = { .events = 0,
 			.data.u64 = EKQ_DATA_MARKER };
-		if (epoll_ctl(epfd, EPOLL_CTL_ADD, rec->fd, &ev) == 0) {
+		if (loc_ctl(kq, rec, loc, EPOLL_CTL_ADD, &ev) == 0) {
 			/* A new file under the old number: not ours. */
-			epoll_ctl(epfd, EPOLL_CTL_DEL, rec->fd, NULL);
+			(void)loc_ctl(kq, rec, loc, EPOLL_CTL_DEL, NULL);
 			return false;
 		}
+		if (errno == EBUSY)
+			continue;
 		return errno == EEXIST;
 	}
-	return false;
+	struct stat st;
+	return rec->locreg != 0 && fstat(rec->fd, &st) == 0 &&
+	    st.st_dev == rec->dev && st.st_ino == rec->ino;
 }
-
 
 /*
  * A stale level registration -- its number closed while the file lives on
@@ -267,11 +439,13 @@ ekq_fd_drop(struct ekq_kq *kq, struct ekq_fdrec *rec)
 	/*
 	 * The file may live on in a dup(): its registrations then stay in
 	 * the kernel, unreachable, and their events fail the generation test.
+	 * Only location 0's is asked to go: no live key is (file now behind
+	 * the number, number) but this record's.  A side location's borrowed
+	 * number, made a dup of whatever the descriptor is now, could name
+	 * another record's side registration.
 	 */
-	for (unsigned loc = 0; loc < EKQ_NLOCS; loc++)
-		if (rec->locreg & (1u << loc))
-			epoll_ctl(ekq_loc_epfd(kq, loc), EPOLL_CTL_DEL, rec->fd,
-			    NULL);
+	if (rec->locreg & 1u)
+		epoll_ctl(kq->epfd, EPOLL_CTL_DEL, rec->fd, NULL);
 	rec_free(kq, rec);
 }
 
@@ -336,6 +510,8 @@ rec_create(struct ekq_kq *kq, int fd, struct ekq_fdrec **out)
 	}
 	rec->fd = fd;
 	rec->gen = kq->next_gen++;
+	for (unsigned l = 0; l < EKQ_NLOCS; l++)
+		rec->locnum[l] = l == 0 ? fd : -1;
 	for (unsigned s = 0; s < EKQ_NSLOTS; s++) {
 		rec->loc[s] = EKQ_LOC_NONE;
 		rec->kn[s].slot = (uint8_t)s;

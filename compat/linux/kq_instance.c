@@ -12,11 +12,17 @@
  * While a kqueue has events pending in user space (EVFILT_USER triggers,
  * deferred EV_CLEAR events), a process-wide "marker" eventfd whose counter
  * is always 1 is registered in its epoll, so that the kqueue descriptor
- * polls readable.  The marker exists only while some kqueue needs it, so a
- * process whose kqueues are all closed holds no descriptor of ours.
+ * polls readable.  The marker exists only while some kqueue needs it.  It
+ * is the one descriptor compat holds besides the kqueues themselves, and
+ * it cannot be avoided or hidden: the kernel drops a registration when its
+ * file is released, so an open file must back it, and only a descriptor can
+ * hold a file open.  Nor can it go with the kqueue: compat does not see
+ * close().  So a kqueue closed with its marker registered leaves the marker
+ * open -- one descriptor per process, not per kqueue -- until the next call
+ * into compat, which finds such kqueues (marker_reclaim_locked()).
  *
- * Locks: ekq_table_lock and ekq_marker_lock are leaves; a kqueue's lock may
- * be held when either is taken, never the reverse.
+ * Locks: the order is a kqueue's lock, ekq_table_lock, ekq_marker_lock; the
+ * marker lock is a leaf.
  */
 #include "config.h"
 
@@ -38,6 +44,7 @@ static pthread_mutex_t ekq_marker_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t ekq_atfork_once = PTHREAD_ONCE_INIT;
 static int ekq_marker = -1;
 static unsigned ekq_marker_users;  /* kqueues with the marker registered */
+static struct ekq_kq *ekq_armed;   /* those kqueues, by armed_next */
 static struct ekq_kq **ekq_table;  /* descriptor number -> kqueue */
 static int ekq_ntable;
 static uint32_t ekq_next_id = 1;
@@ -45,9 +52,16 @@ static size_t ekq_nlive;           /* entries in the table */
 static size_t ekq_sweep_at = 64;   /* check every entry past this many */
 static int ekq_sweep_next;         /* round-robin cursor */
 
+/* `kq` no longer has the marker registered; ekq_marker_lock held. */
 static void
-marker_drop_locked(void)
+marker_drop_locked(struct ekq_kq *kq)
 {
+	struct ekq_kq **link = &ekq_armed;
+	while (*link != kq)
+		link = &(*link)->armed_next;
+	*link = kq->armed_next;
+	kq->armed_next = NULL;
+	kq->marker_armed = false;
 	if (--ekq_marker_users == 0) {
 		close(ekq_marker);
 		ekq_marker = -1;
@@ -60,14 +74,11 @@ kq_free(struct ekq_kq *kq)
 	if (kq->marker_armed) {
 		/* Its epoll is gone with the kqueue, or goes now. */
 		pthread_mutex_lock(&ekq_marker_lock);
-		marker_drop_locked();
+		marker_drop_locked(kq);
 		pthread_mutex_unlock(&ekq_marker_lock);
 	}
 	ekq_fd_free_all(kq);
 	ekq_user_free_all(kq);
-	for (unsigned i = 0; i < EKQ_NLOCS; i++)
-		if (kq->side[i] != -1)
-			close(kq->side[i]);
 	pthread_mutex_destroy(&kq->lock);
 	free(kq);
 }
@@ -149,6 +160,37 @@ sweep_some_locked(void)
 	}
 }
 
+/*
+ * Forget the kqueues closed with the marker registered, so that the marker
+ * closes when the last kqueue that needs it is gone.  Called on every entry
+ * into compat (skipping `self`, just found open); the walk is over the
+ * kqueues with the marker registered only.  ekq_table_lock held.
+ */
+static void
+marker_reclaim_locked(const struct ekq_kq *self)
+{
+	for (;;) {
+		struct ekq_kq *closed = NULL;
+		pthread_mutex_lock(&ekq_marker_lock);
+		for (struct ekq_kq *kq = ekq_armed; kq != NULL;
+		    kq = kq->armed_next) {
+			/* Its own number's entry, if that number is closed
+			 * (other entries, adopted dups, go by the sweeps). */
+			if (kq != self && kq->epfd < ekq_ntable &&
+			    ekq_table[kq->epfd] == kq && !entry_valid(kq->epfd)) {
+				closed = kq;
+				break;
+			}
+		}
+		pthread_mutex_unlock(&ekq_marker_lock);
+		if (closed == NULL)
+			return;
+		/* Frees it (dropping the marker) unless a kevent() is in
+		 * flight on it, or a dup() of it was adopted. */
+		table_clear_locked(closed->epfd);
+	}
+}
+
 static void atfork_prepare(void);
 static void atfork_parent(void);
 static void atfork_child(void);
@@ -180,8 +222,6 @@ make_kqueue(void)
 	}
 	pthread_mutex_init(&kq->lock, NULL);
 	kq->epfd = epfd;
-	for (unsigned i = 0; i < EKQ_NLOCS; i++)
-		kq->side[i] = -1;
 	kq->pending.next = kq->pending.prev = &kq->pending;
 	kq->next_gen = 1;
 	kq->refs = 1;
@@ -200,6 +240,7 @@ make_kqueue(void)
 		sweep_locked();
 	else
 		sweep_some_locked();
+	marker_reclaim_locked(NULL);
 	ekq_table[epfd] = kq;
 	ekq_nlive++;
 	pthread_mutex_unlock(&ekq_table_lock);
@@ -289,6 +330,7 @@ ekq_kq_acquire(int kqfd)
 	}
 	if (kq != NULL)
 		kq->refs++;
+	marker_reclaim_locked(kq);
 	pthread_mutex_unlock(&ekq_table_lock);
 	if (kq == NULL)
 		goto ebadf;
@@ -296,27 +338,6 @@ ekq_kq_acquire(int kqfd)
 ebadf:
 	errno = EBADF;
 	return NULL;
-}
-
-int
-ekq_kq_side(struct ekq_kq *kq, unsigned loc)
-{
-	if (kq->side[loc] != -1)
-		return kq->side[loc];
-	int fd = epoll_create1(EPOLL_CLOEXEC);
-	if (fd == -1)
-		return -1;
-	/* Level-triggered in the main epoll: readable while it has events. */
-	struct epoll_event ev = { .events = EPOLLIN,
-		.data.u64 = EKQ_DATA_SIDE | loc };
-	if (epoll_ctl(kq->epfd, EPOLL_CTL_ADD, fd, &ev) == -1) {
-		int saved = errno == ENOSPC ? ENOMEM : errno;
-		close(fd);
-		errno = saved;
-		return -1;
-	}
-	kq->side[loc] = fd;
-	return fd;
 }
 
 void
@@ -334,14 +355,15 @@ ekq_kq_arm_marker(struct ekq_kq *kq, bool on)
 		    epoll_ctl(kq->epfd, EPOLL_CTL_ADD, ekq_marker, &ev) == 0) {
 			ekq_marker_users++;
 			kq->marker_armed = true;
+			kq->armed_next = ekq_armed;
+			ekq_armed = kq;
 		} else if (ekq_marker != -1 && ekq_marker_users == 0) {
 			close(ekq_marker);
 			ekq_marker = -1;
 		}
 	} else {
 		epoll_ctl(kq->epfd, EPOLL_CTL_DEL, ekq_marker, NULL);
-		kq->marker_armed = false;
-		marker_drop_locked();
+		marker_drop_locked(kq);
 	}
 	pthread_mutex_unlock(&ekq_marker_lock);
 }
@@ -380,9 +402,6 @@ atfork_child(void)
 		if (tagged(fd, kq->owner))
 			close(fd);
 		if (!kq->dead) {
-			for (unsigned i = 0; i < EKQ_NLOCS; i++)
-				if (kq->side[i] != -1)
-					close(kq->side[i]);
 			kq->dead = true;
 			kq->orphan_next = ekq_orphans;
 			ekq_orphans = kq;
@@ -394,6 +413,7 @@ atfork_child(void)
 		close(ekq_marker);
 	ekq_marker = -1;
 	ekq_marker_users = 0;
+	ekq_armed = NULL;
 	pthread_mutex_unlock(&ekq_marker_lock);
 	pthread_mutex_unlock(&ekq_table_lock);
 }

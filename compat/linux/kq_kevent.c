@@ -165,7 +165,8 @@ process_fd(struct ekq_kq *kq, struct scan_ctx *ctx, struct ekq_fdrec *rec,
 	if (!ekq_fd_valid(kq, rec)) {
 		/* Closed (or closed and reused): its knotes are gone. */
 		if (level_loc)
-			ekq_fd_neutralize(kq, ekq_loc_epfd(kq, loc), rec->fd);
+			ekq_fd_neutralize(kq, kq->epfd,
+			    ekq_loc_number(rec, loc));
 		ekq_fd_drop(kq, rec);
 		ctx->stale++;
 		return 0;
@@ -297,41 +298,23 @@ wait_epoll(int epfd, struct epoll_event *evs, int max, int timeout_ms,
 	return epoll_wait(epfd, evs, max, timeout_ms);
 }
 
-static int harvest(struct ekq_kq *kq, struct scan_ctx *ctx, int epfd,
-    int timeout_ms, const struct timespec *ts, struct kevent *out, int room,
-    int *got);
-
 /*
  * The events of `got` epoll_events: deliver (or, with out == NULL,
- * prefetch) them.  Side epolls that signalled are harvested in turn.
+ * prefetch) them.
  */
 static int
-process(struct ekq_kq *kq, struct scan_ctx *ctx, int epfd,
+process(struct ekq_kq *kq, struct scan_ctx *ctx,
     const struct epoll_event *evs, int got, struct kevent *out, int room)
 {
-	static const struct timespec zero = { 0, 0 };
 	int n = 0;
 	for (int i = 0; i < got; i++) {
 		uint64_t data = evs[i].data.u64;
 		int left = out == NULL ? 0 : room - n;
 		if (data & EKQ_DATA_MARKER)
 			continue; /* the pending list is scanned by the caller */
-		if (data & EKQ_DATA_SIDE) {
-			unsigned loc = (unsigned)(data & 3);
-			int sidegot;
-			if (loc < EKQ_NLOCS && kq->side[loc] != -1 &&
-			    (out == NULL || left > 0)) {
-				int r = harvest(kq, ctx, kq->side[loc], 0, &zero,
-				    out == NULL ? NULL : out + n, left, &sidegot);
-				if (r > 0)
-					n += r;
-			}
-			continue;
-		}
 		struct ekq_fdrec *rec = ekq_fd_lookup(kq, data);
 		unsigned loc = EKQ_DATA_LOC(data);
-		if (rec == NULL || !(rec->locreg & (1u << loc)) ||
-		    ekq_loc_epfd(kq, loc) != epfd) {
+		if (rec == NULL || !(rec->locreg & (1u << loc))) {
 			ctx->stale++;
 			continue; /* a stale registration */
 		}
@@ -342,29 +325,29 @@ process(struct ekq_kq *kq, struct scan_ctx *ctx, int epfd,
 }
 
 /*
- * One epoll_wait() on `epfd` (main or side), without kq->lock for the main
- * one; then the events are processed under it.  Returns events delivered,
- * or -1; *got is what the kernel returned.
+ * One epoll_wait() on the main epoll, without kq->lock when it may block
+ * (out != NULL: a kevent() scan); then the events are processed under it.
+ * Returns events delivered, or -1; *got is what the kernel returned.
  */
 static int
-harvest(struct ekq_kq *kq, struct scan_ctx *ctx, int epfd, int timeout_ms,
+harvest(struct ekq_kq *kq, struct scan_ctx *ctx, int timeout_ms,
     const struct timespec *ts, struct kevent *out, int room, int *got)
 {
 	struct epoll_event evs[EKQ_HARVEST];
 	int max = out == NULL || room > EKQ_HARVEST ? EKQ_HARVEST : room;
-	bool main = epfd == kq->epfd && out != NULL;
+	bool unlock = out != NULL;
 
-	if (main)
+	if (unlock)
 		pthread_mutex_unlock(&kq->lock);
-	*got = wait_epoll(epfd, evs, max, timeout_ms, ts);
+	*got = wait_epoll(kq->epfd, evs, max, timeout_ms, ts);
 	int saved = errno;
-	if (main)
+	if (unlock)
 		pthread_mutex_lock(&kq->lock);
 	if (*got == -1) {
 		errno = saved;
 		return -1;
 	}
-	return process(kq, ctx, epfd, evs, *got, out, room);
+	return process(kq, ctx, evs, *got, out, room);
 }
 
 /*
@@ -385,7 +368,7 @@ ekq_kq_count_pending(int kqfd)
 	int got;
 	do {
 		/* Level knotes come back round: stop at the first repeat. */
-		if (harvest(kq, &ctx, kq->epfd, 0, &zero, NULL, 0, &got) == -1)
+		if (harvest(kq, &ctx, 0, &zero, NULL, 0, &got) == -1)
 			break;
 	} while (got == EKQ_HARVEST && !ctx.repeat);
 	rearm_all(kq, &ctx);
@@ -496,7 +479,7 @@ scan(struct ekq_kq *kq, struct kevent *out, int nevents,
 		ctx.repeat = false;
 		ctx.stale = 0;
 		int got;
-		int r = harvest(kq, &ctx, kq->epfd, ms, tsp, out + n,
+		int r = harvest(kq, &ctx, ms, tsp, out + n,
 		    nevents - n, &got);
 		if (r == -1) {
 			if (errno == EINTR && n > 0)

@@ -8,6 +8,7 @@
 
 #include "ep_test.h"
 
+#include <stdbool.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -136,6 +137,41 @@ START_TEST(closing_an_unregistered_dup_keeps_the_registration)
 }
 END_TEST
 
+/*
+ * libevent's main/dup_fd: a registered dup is closed (its DEL fails with
+ * EBADF) and its number made a dup of the same file again.  Linux kept the
+ * old registration -- it is keyed on (file, number), and the file stayed
+ * open -- so ADD fails with EEXIST and MOD takes it over; an implementation
+ * that dropped it at close() lets ADD succeed.  Either way the number can
+ * be registered again, and reports with the new data.
+ */
+START_TEST(dup_closed_and_redup2ed_can_be_registered_again)
+{
+	int sv[2], epfd = ep_create();
+	ekq_make_socketpair(SOCK_STREAM, sv);
+	int d = xdup(sv[0]);
+	ep_add(epfd, sv[0], EPOLLOUT, 1);
+	ep_add(epfd, d, EPOLLOUT, 2);
+	close(d);
+	ck_assert_fails_with(epoll_ctl(epfd, EPOLL_CTL_DEL, d, NULL), EBADF);
+	ck_assert_int_eq(dup2(sv[0], d), d);
+	struct epoll_event ev = { .events = EPOLLOUT, .data.u64 = 3 };
+	if (epoll_ctl(epfd, EPOLL_CTL_ADD, d, &ev) == -1) {
+		ck_assert_msg(errno == EEXIST, "ADD: %s", strerror(errno));
+		ck_assert_ok(epoll_ctl(epfd, EPOLL_CTL_MOD, d, &ev));
+	}
+	struct epoll_event got[4];
+	ck_assert_int_eq(ep_wait(epfd, got, 4, EP_SOON), 2);
+	bool saw_d = false;
+	for (int i = 0; i < 2; i++) {
+		ck_assert_mask(got[i].events, EPOLLOUT);
+		ck_assert(got[i].data.u64 == 1 || got[i].data.u64 == 3);
+		saw_d = saw_d || got[i].data.u64 == 3;
+	}
+	ck_assert(saw_d);
+}
+END_TEST
+
 Suite *
 ep_dup_suite(void)
 {
@@ -149,6 +185,7 @@ ep_dup_suite(void)
 	tcase_add_test(tc, dup_oneshot_of_one_does_not_disarm_the_other);
 	tcase_add_test(tc, dup_edge_state_is_per_registration);
 	tcase_add_test(tc, closing_an_unregistered_dup_keeps_the_registration);
+	tcase_add_test(tc, dup_closed_and_redup2ed_can_be_registered_again);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -7,6 +7,7 @@
 
 #include "kq_util.h"
 
+#include <stdbool.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -153,6 +154,38 @@ START_TEST(clear_read_does_not_fire_when_the_write_side_drains)
 }
 END_TEST
 
+/*
+ * Two numbers for one socket, each with EV_CLEAR knotes in both directions:
+ * four independent knotes.  Each fires once for its own condition.
+ */
+START_TEST(clear_knotes_of_two_dups_of_one_socket_are_independent)
+{
+	int kq = kqt_new(), sv[2];
+	ekq_make_socketpair(SOCK_STREAM, sv);
+	int d = dup(sv[0]);
+	ck_assert_ok(d);
+	kqt_add(kq, sv[0], EVFILT_READ, EV_CLEAR);
+	kqt_add(kq, sv[0], EVFILT_WRITE, EV_CLEAR);
+	kqt_add(kq, d, EVFILT_READ, EV_CLEAR);
+	kqt_add(kq, d, EVFILT_WRITE, EV_CLEAR);
+	struct kevent ev[8];
+	ck_assert_int_eq(kqt_wait(kq, ev, 8, KQT_WAIT_MS), 2);
+	for (int i = 0; i < 2; i++)
+		ck_assert_int_eq(ev[i].filter, EVFILT_WRITE);
+	kqt_expect_none(kq);
+	ekq_write_all(sv[1], "x", 1);
+	ck_assert_int_eq(kqt_wait(kq, ev, 8, KQT_WAIT_MS), 2);
+	bool saw_orig = false, saw_dup = false;
+	for (int i = 0; i < 2; i++) {
+		ck_assert_int_eq(ev[i].filter, EVFILT_READ);
+		saw_orig = saw_orig || ev[i].ident == (uintptr_t)sv[0];
+		saw_dup = saw_dup || ev[i].ident == (uintptr_t)d;
+	}
+	ck_assert(saw_orig && saw_dup);
+	kqt_expect_none(kq);
+}
+END_TEST
+
 Suite *
 kq_clear_suite(void)
 {
@@ -168,6 +201,7 @@ kq_clear_suite(void)
 	tcase_add_test(tc, clear_flag_is_echoed_in_returned_events);
 	tcase_add_test(tc, clear_write_does_not_fire_when_data_arrives);
 	tcase_add_test(tc, clear_read_does_not_fire_when_the_write_side_drains);
+	tcase_add_test(tc, clear_knotes_of_two_dups_of_one_socket_are_independent);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -7,6 +7,7 @@
 
 #include "kq_util.h"
 
+#include <stdbool.h>
 #include <unistd.h>
 
 /* Descriptor numbers the fd-count checks look at. */
@@ -80,6 +81,42 @@ START_TEST(closing_a_descriptor_drops_its_knotes_even_if_a_dup_stays_open)
 }
 END_TEST
 
+/*
+ * libevent's main/dup_fd, at the kqueue level: a dup()ed number closed and
+ * then made a dup of the same file again (dup2) starts with no knotes, and
+ * EV_ADD makes a fresh one, with the new udata, that delivers.
+ */
+START_TEST(redup2ed_descriptor_number_gets_a_fresh_knote)
+{
+	static char old_udata, new_udata;
+	int kq = kqt_new(), p[2];
+	ekq_make_pipe(p);
+	int d = dup(p[0]);
+	ck_assert_ok(d);
+	kqt_add(kq, p[0], EVFILT_READ, 0);
+	kqt_change(kq, (uintptr_t)d, EVFILT_READ, EV_ADD, 0, 0, &old_udata);
+	close(d);
+	ck_assert_int_eq(kqt_change_errno(kq, (uintptr_t)d, EVFILT_READ,
+	    EV_DELETE), EBADF);
+	ck_assert_int_eq(dup2(p[0], d), d);
+	kqt_change(kq, (uintptr_t)d, EVFILT_READ, EV_ADD, 0, 0, &new_udata);
+	ekq_write_all(p[1], "x", 1);
+	struct kevent ev[4];
+	ck_assert_int_eq(kqt_wait(kq, ev, 4, KQT_WAIT_MS), 2);
+	bool saw_d = false;
+	for (int i = 0; i < 2; i++) {
+		ck_assert_int_eq(ev[i].filter, EVFILT_READ);
+		if (ev[i].ident == (uintptr_t)d) {
+			ck_assert_ptr_eq(ev[i].udata, &new_udata);
+			saw_d = true;
+		} else {
+			ck_assert_int_eq(ev[i].ident, (uintptr_t)p[0]);
+		}
+	}
+	ck_assert(saw_d);
+}
+END_TEST
+
 START_TEST(closing_one_kqueue_leaves_the_knotes_of_another)
 {
 	int kq1 = kqt_new(), kq2 = kqt_new(), p[2];
@@ -141,6 +178,7 @@ kq_close_suite(void)
 	tcase_add_test(tc, pending_event_of_a_closed_descriptor_is_never_delivered);
 	tcase_add_test(tc,
 	    closing_a_descriptor_drops_its_knotes_even_if_a_dup_stays_open);
+	tcase_add_test(tc, redup2ed_descriptor_number_gets_a_fresh_knote);
 	tcase_add_test(tc, closing_one_kqueue_leaves_the_knotes_of_another);
 	tcase_add_test(tc, closing_a_kqueue_restores_the_descriptor_count);
 	tcase_add_test(tc, many_kqueues_opened_and_closed_leak_no_descriptors);

@@ -24,6 +24,7 @@ tests_kqueue_kqueue_conformance_SOURCES = \
 	tests/kqueue/timeout.c \
 	tests/kqueue/threads.c \
 	tests/kqueue/close.c \
+	tests/kqueue/hygiene.c \
 	tests/kqueue/fork.c
 tests_kqueue_kqueue_conformance_CPPFLAGS = -I$(top_srcdir)/tests/common $(EKQ_KQUEUE_CPPFLAGS)
 tests_kqueue_kqueue_conformance_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)

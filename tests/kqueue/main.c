@@ -21,6 +21,7 @@ extern Suite *kq_receipt_suite(void);
 extern Suite *kq_timeout_suite(void);
 extern Suite *kq_threads_suite(void);
 extern Suite *kq_close_suite(void);
+extern Suite *kq_hygiene_suite(void);
 extern Suite *kq_fork_suite(void);
 
 int
@@ -45,6 +46,7 @@ main(void)
 		kq_timeout_suite,
 		kq_threads_suite,
 		kq_close_suite,
+		kq_hygiene_suite,
 		kq_fork_suite,
 		NULL
 	};
