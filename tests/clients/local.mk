@@ -6,7 +6,8 @@
 EKQ_CLIENTS_PREFIX = $(abs_top_builddir)/_install
 EKQ_CLIENT_FILES = \
 	tests/clients/common.sh \
-	tests/clients/run.sh
+	tests/clients/run.sh \
+	tests/clients/nginx.sh
 EXTRA_DIST += $(EKQ_CLIENT_FILES) tests/clients/local.mk
 
 # CLIENTS="libevent nginx" runs only those.  The clients are built against
