@@ -7,6 +7,7 @@ EKQ_CLIENTS_PREFIX = $(abs_top_builddir)/_install
 EKQ_CLIENT_FILES = \
 	tests/clients/common.sh \
 	tests/clients/run.sh \
+	tests/clients/libevent.sh \
 	tests/clients/nginx.sh
 EXTRA_DIST += $(EKQ_CLIENT_FILES) tests/clients/local.mk
 
