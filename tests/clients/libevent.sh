@@ -103,7 +103,8 @@ run_one() {
 # regress_verdicts LOG: one "NAME pass|fail|skip" line per regress case,
 # from regress's normal output: "group/case: " starts a case, then "OK",
 # "SKIPPED" or "[case FAILED]" ends it (libevent's messages come in
-# between).  A case the run never reached (regress died) is a failure.
+# between; a retried case starts over).  A case the run never reached
+# (regress died) is a failure.
 regress_verdicts() {
 	printf '%s\n' "$tests" | awk -v lf="$1" '
 	    { want[++n] = $1; known[$1] = 1 }
@@ -113,6 +114,9 @@ regress_verdicts() {
 				t = substr(line, 1, RLENGTH - 2)
 				if (t in known) { cur = t; base = t; sub(/^[^\/]*\//, "", base) }
 			}
+			# tinytest runs a TT_RETRIABLE case again after a
+			# failure; its last attempt is the verdict.
+			if (cur != "" && index(line, "[RETRYING " base " (")) { delete v[cur]; retried[cur] = 1 }
 			if (cur == "" || (cur in v)) continue
 			if (index(line, "[" base " FAILED]")) v[cur] = "fail"
 			else if (line ~ /SKIPPED$/) v[cur] = "skip"
