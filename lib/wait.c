@@ -426,8 +426,22 @@ collect(struct ekq_ep *ep, struct pass *p, const struct kevent *kev, int nkev,
 			bits = ekq_fast_bits(reg->kind, kev[i].filter);
 		bits &= mask;
 		bool muted = reg->hidden & (uint8_t)(bit << EKQ_MUTED_SHIFT);
+		/*
+		 * A one-shot registration's knote is not made level again
+		 * here: added again (EV_DISPATCH, enabled) while its condition
+		 * holds, it would fire a second time for the event this one
+		 * reports, and disarm() would not disable it (the muted bit
+		 * already gone); a thread whose kevent() took that second
+		 * event and collects it after the EPOLL_CTL_MOD that re-armed
+		 * the registration would report it again.  Left muted, the
+		 * knote is disabled by disarm(), and the re-arming MOD adds it
+		 * back level-triggered.  Nor is a disarmed one muted: that
+		 * would enable it again before the MOD.
+		 */
+		bool oneshot_keep = (reg->events & EPOLLONESHOT) &&
+		    (muted || (reg->state & EKQ_REG_DISARMED));
 		if ((bits == 0) != muted && !(reg->hidden & bit) &&
-		    !(reg->events & EPOLLET)) {
+		    !(reg->events & EPOLLET) && !oneshot_keep) {
 			/* Level and firing for nothing: mute it; muted and
 			 * firing for something: level again. */
 			if (p->nchanges + 2 > EKQ_CHANGES)
