@@ -14,7 +14,13 @@
  *
  * Invariants:
  *  - ep->lock protects the instance's table and registrations; it is never
- *    held while blocked in kevent().
+ *    held while blocked in kevent().  A zero-timeout kevent() that takes
+ *    events is made with it held, so no event is ever out of the kqueue
+ *    and on no list while another thread could look; a blocking one takes
+ *    no more events than its epoll_wait() can return.
+ *  - Lock order: an outer instance's ep->lock may be held while an inner
+ *    one's is taken (ekq_ep_poll(), from a pass over the outer), never the
+ *    reverse (EPOLL_CTL_ADD refuses cycles); the table lock is a leaf.
  *  - The kqueue holds exactly the knotes recorded in reg->knotes, unless
  *    the descriptor was closed: then the kernel dropped them and the
  *    registration is stale; stale registrations are found when they are

@@ -43,7 +43,8 @@ struct pass {
 	} requeue[EKQ_REQUEUE], /* sticky ones reported from the held list */
 	    defer[EKQ_REQUEUE];  /* level ones whose turn was last time */
 	int nrequeue, ndefer;
-	bool drain;   /* an edge was reported with knotes of it still queued */
+	int drain;    /* knotes still queued of edges this pass reported */
+	int tails;    /* other knotes mark_tail() looked at, still queued */
 };
 
 static void
@@ -54,7 +55,8 @@ pass_start(struct ekq_ep *ep, struct pass *p)
 	p->nchanges = 0;
 	p->nrequeue = 0;
 	p->ndefer = 0;
-	p->drain = false;
+	p->drain = 0;
+	p->tails = 0;
 }
 
 /* Has the registration an entry in this pass's output? */
@@ -255,9 +257,9 @@ take_held(struct ekq_ep *ep, struct pass *p)
 				requeue(ep, p, fd, reg);
 			/* An edge's other knotes' events are the same edge:
 			 * take them in this pass, where they merge. */
-			else if (bits && (reg->events & EPOLLET) &&
-			    popcount3(reg->knotes & (uint8_t)~reg->hidden) > 1)
-				p->drain = true;
+			else if (bits && (reg->events & EPOLLET))
+				p->drain += popcount3(reg->knotes &
+				    (uint8_t)~reg->hidden) - 1;
 		}
 		if (stop)
 			break;
@@ -346,12 +348,35 @@ mark_tail(struct ekq_ep *ep, struct pass *p, const struct kevent *kev,
 		/* An edge's leftovers are the same edge: the pass goes on
 		 * until it has taken them (do_wait()). */
 		if ((bits & ready) && (reg->events & EPOLLET))
-			p->drain = true;
-		else if (bits & ready)
-			reg->state |= EKQ_REG_TAIL;
+			p->drain += popcount3(rest);
+		else {
+			if (bits & ready)
+				reg->state |= EKQ_REG_TAIL;
+			p->tails += popcount3(rest);
+		}
 		/* Looked at once: the seen bits now say so. */
 		reg->state |= (uint8_t)(rest << EKQ_REG_SEEN_SHIFT);
 	}
+}
+
+/*
+ * Is this event a knote the pass left behind (mark_tail(), take_held()),
+ * now taken?  It merges into the registration's entry, and counts as new
+ * to the pass: a full batch of them says more may be queued.
+ */
+static bool
+take_leftover(struct pass *p, const struct ekq_reg *reg, bool seen)
+{
+	if (!emitted(reg, p))
+		return false;
+	if ((reg->events & EPOLLET) && p->drain > 0) {
+		p->drain--;
+		return true;
+	}
+	if (!seen || p->tails == 0)
+		return false;
+	p->tails--;
+	return true;
 }
 
 /* The kevents into the pass; returns how many knotes were new to it. */
@@ -387,7 +412,7 @@ collect(struct ekq_ep *ep, struct pass *p, const struct kevent *kev, int nkev,
 			}
 		}
 		uint8_t seen = (uint8_t)((reg->state >> EKQ_REG_SEEN_SHIFT) & 7);
-		if (!(seen & bit))
+		if (take_leftover(p, reg, seen & bit) || !(seen & bit))
 			fresh++;
 		reg->state |= (uint8_t)(bit << EKQ_REG_SEEN_SHIFT);
 		/* Another of its knotes was passed over: ask the descriptor. */
@@ -402,8 +427,22 @@ collect(struct ekq_ep *ep, struct pass *p, const struct kevent *kev, int nkev,
 			bits = ekq_fast_bits(reg->kind, kev[i].filter);
 		bits &= mask;
 		bool muted = reg->hidden & (uint8_t)(bit << EKQ_MUTED_SHIFT);
+		/*
+		 * A one-shot registration's knote is not made level again
+		 * here: added again (EV_DISPATCH, enabled) while its condition
+		 * holds, it would fire a second time for the event this one
+		 * reports, and disarm() would not disable it (the muted bit
+		 * already gone); a thread whose kevent() took that second
+		 * event and collects it after the EPOLL_CTL_MOD that re-armed
+		 * the registration would report it again.  Left muted, the
+		 * knote is disabled by disarm(), and the re-arming MOD adds it
+		 * back level-triggered.  Nor is a disarmed one muted: that
+		 * would enable it again before the MOD.
+		 */
+		bool oneshot_keep = (reg->events & EPOLLONESHOT) &&
+		    (muted || (reg->state & EKQ_REG_DISARMED));
 		if ((bits == 0) != muted && !(reg->hidden & bit) &&
-		    !(reg->events & EPOLLET)) {
+		    !(reg->events & EPOLLET) && !oneshot_keep) {
 			/* Level and firing for nothing: mute it; muted and
 			 * firing for something: level again. */
 			if (p->nchanges + 2 > EKQ_CHANGES)
@@ -492,30 +531,60 @@ wait_readable(int kq, const struct timespec *timeout, const sigset_t *sigmask)
 }
 
 /*
- * One kevent() and its collection, leaving ep->lock held; -1 with errno on
- * failure.  *more: a full batch brought knotes new to the pass, so the
- * kqueue may hold more (level knotes that come round again do not count:
- * they would be taken forever).
+ * How many kevents a pass asks for: as many as it has room for, and one for
+ * the signal knote while that is on.  No more: an event taken that does
+ * not fit would have to be held, and turning the held-events signal on is
+ * a new event of the instance to every instance it is registered in
+ * (Linux leaves what did not fit on its ready list and wakes nobody).
+ * An edge's leftovers are taken even when the pass is full (p->drain):
+ * they merge into its entry.
+ */
+static int
+batch_size(const struct ekq_ep *ep, const struct pass *p)
+{
+	if (p->out == NULL)
+		return EKQ_KBUF;
+	int want = p->max - p->n;
+	if (want == 0)
+		want = 1;
+	if (want > EKQ_KBUF - 1)
+		want = EKQ_KBUF - 1;
+	return want + (ep->user_triggered ? 1 : 0);
+}
+
+/*
+ * One kevent() and its collection; called and returns with ep->lock held,
+ * -1 with errno on failure.  A zero timeout keeps the lock across the
+ * kevent(), so another thread never finds the kqueue emptied of events
+ * still on their way to the held list.  A blocking call (the pass has
+ * nothing yet) drops it for the wait, and asks for no more than the pass
+ * can return: what it takes is all returned by this call.  *more: a full
+ * batch brought knotes new to the pass, so the kqueue may hold more
+ * (level knotes that come round again do not count: they would be taken
+ * forever).
  */
 static int
 fetch(struct ekq_ep *ep, struct pass *p, const struct timespec *timeout,
     bool *more)
 {
 	struct kevent kev[EKQ_KBUF];
-	/*
-	 * As many kevents as there is room for, one more (a descriptor's
-	 * other filter often comes right behind the first: merged, not
-	 * reported twice), and one for the signal knote.  What does not fit
-	 * is held for the next call, which keeps the round-robin fair.
-	 */
-	int want = p->max - p->n + 1 + (ep->user_triggered ? 1 : 0);
-	if (want > EKQ_KBUF || p->out == NULL)
-		want = EKQ_KBUF;
+	bool block = timeout == NULL || !ts_zero(timeout);
+	/* Nothing is held when a pass blocks: a signal still on is stale,
+	 * and its slot would let in an event that does not fit. */
+	if (block)
+		ekq_ep_set_user(ep, ep->held_head != -1);
+	int want = batch_size(ep, p);
 	*more = false;
+	if (block)
+		pthread_mutex_unlock(&ep->lock);
 	int got = ekq_sys_kevent(ep->epfd, NULL, 0, kev, want, timeout);
+	if (block) {
+		int saved = errno;
+		pthread_mutex_lock(&ep->lock);
+		errno = saved;
+	}
 	if (got == -1)
 		return -1;
-	pthread_mutex_lock(&ep->lock);
 	int fresh = collect(ep, p, kev, got, got == want);
 	if (got == want && p->out != NULL)
 		mark_tail(ep, p, kev, got);
@@ -556,7 +625,6 @@ do_wait(int epfd, struct epoll_event *events, int maxevents,
 		pthread_mutex_lock(&ep->lock);
 		pass_start(ep, p);
 		take_held(ep, p);
-		pthread_mutex_unlock(&ep->lock);
 
 		/* Block only while nothing is there to return. */
 		bool block = p->n == 0 && sigmask == NULL;
@@ -568,20 +636,19 @@ do_wait(int epfd, struct epoll_event *events, int maxevents,
 			int r = fetch(ep, p, ts, &more);
 			/* An edge's leftovers not taken now would be reported
 			 * again later: a failed kevent() gets a second try. */
-			if (r == -1 && p->drain && errno != EINTR &&
+			if (r == -1 && p->drain > 0 && errno != EINTR &&
 			    errno != EBADF)
 				r = fetch(ep, p, ts, &more);
-			if (r == -1) {
+			if (r == -1)
 				err = errno;
-				pthread_mutex_lock(&ep->lock);
-			}
 			flush_changes(ep, p);
-			if (!more || err != 0 || (p->n == p->max && !p->drain))
+			if (!more || err != 0 ||
+			    (p->n == p->max && p->drain == 0))
 				put_back(ep, p);
 			ekq_ep_set_user(ep, ep->held_head != -1);
-			pthread_mutex_unlock(&ep->lock);
 			ts = &zero;
-		} while (err == 0 && more && (p->n < p->max || p->drain));
+		} while (err == 0 && more && (p->n < p->max || p->drain > 0));
+		pthread_mutex_unlock(&ep->lock);
 
 		if (err == EBADF) {
 			/* The instance's kqueue was closed under it: what was
@@ -670,11 +737,9 @@ ekq_ep_poll(int epfd)
 	pthread_mutex_lock(&ep->lock);
 	pass_start(ep, p);
 	bool ready = held_ready(ep);
-	pthread_mutex_unlock(&ep->lock);
 	bool more = !ready;
 	while (more) {
 		if (fetch(ep, p, &zero, &more) == -1) {
-			pthread_mutex_lock(&ep->lock);
 			more = false;
 			ready = true; /* cannot tell: say what the kqueue says */
 		}
@@ -682,9 +747,9 @@ ekq_ep_poll(int epfd)
 		if (ep->held_head != -1)
 			ready = true;
 		ekq_ep_set_user(ep, ep->held_head != -1);
-		pthread_mutex_unlock(&ep->lock);
 		more = more && !ready;
 	}
+	pthread_mutex_unlock(&ep->lock);
 	ekq_ep_put(ep);
 	return ready ? EPOLLIN | EPOLLRDNORM : 0;
 }

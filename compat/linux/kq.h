@@ -231,6 +231,7 @@ EKQ_HIDDEN bool ekq_user_deliver(struct ekq_kq *kq, struct ekq_uknote *u,
 /* kq_kevent.c: the pending list */
 /* Events pending on kqueue `kqfd` (for EVFILT_READ on it), -1 if not ours. */
 EKQ_HIDDEN int64_t ekq_kq_count_pending(int kqfd);
+EKQ_HIDDEN int64_t ekq_kq_count_quick(int kqfd);
 EKQ_HIDDEN void ekq_pending_add(struct ekq_kq *kq, struct ekq_knote *kn);
 EKQ_HIDDEN void ekq_pending_remove(struct ekq_kq *kq, struct ekq_knote *kn);
 

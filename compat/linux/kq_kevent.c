@@ -385,6 +385,34 @@ ekq_kq_count_pending(int kqfd)
 	return count;
 }
 
+/*
+ * filt_kqueue() for an EV_CLEAR knote, whose poll of the kqueue said
+ * readable: the pending list, or 1 for what the kernel holds.  No
+ * harvest: the marker that would then keep the kqueue readable is a new
+ * wakeup of its descriptor, which an edge-triggered watcher takes for a
+ * second activation (FreeBSD's kqueue is activated only when a knote is
+ * queued).  data may count a level knote whose condition has gone, as a
+ * real kernel's lazily scanned queue does.
+ */
+int64_t
+ekq_kq_count_quick(int kqfd)
+{
+	struct ekq_kq *kq = ekq_kq_acquire(kqfd);
+	if (kq == NULL)
+		return -1;
+	pthread_mutex_lock(&kq->lock);
+	int64_t count = 0;
+	for (struct ekq_qlink *q = kq->pending.next; q != &kq->pending;
+	    q = q->next) {
+		struct ekq_knote *kn = (struct ekq_knote *)q;
+		if (kn->slot != EKQ_SLOT_USER || ekq_user_of(kn)->triggered)
+			count++;
+	}
+	pthread_mutex_unlock(&kq->lock);
+	ekq_kq_release(kq);
+	return count > 0 ? count : 1;
+}
+
 static bool
 timeout_valid(const struct timespec *ts)
 {

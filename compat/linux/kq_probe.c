@@ -469,10 +469,12 @@ ekq_probe_filter(struct ekq_fdrec *rec, unsigned slot, uint32_t revents,
 		}
 		return false;
 	case EKQ_KIND_KQUEUE: {
-		/* filt_kqueue(): data counts the pending events. */
+		/* filt_kqueue(): data counts the pending events.  An EV_CLEAR
+		 * knote is answered without a harvest (see ekq_kq_count_quick). */
 		if (!(revents & EPOLLIN))
 			return false;
-		int64_t count = ekq_kq_count_pending(rec->fd);
+		int64_t count = (kn->flags & EV_CLEAR) ?
+		    ekq_kq_count_quick(rec->fd) : ekq_kq_count_pending(rec->fd);
 		ev->data = count < 0 ? 1 : count;
 		return ev->data > 0;
 	}

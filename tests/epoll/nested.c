@@ -9,6 +9,8 @@
 
 #include "ep_test.h"
 
+#include <poll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 struct nest {
@@ -167,6 +169,100 @@ START_TEST(nested_one_inner_in_two_outers)
 }
 END_TEST
 
+/*
+ * An edge-triggered outer over an edge-triggered inner holding a socket:
+ * one write is one edge, one event at the outer, however the outer is
+ * looked at.  (outer data 100, inner data 7 and 8.)
+ */
+static void
+make_socket_nest(struct nest *n, uint32_t inner_events, int sv[2][2])
+{
+	n->outer = ep_create();
+	n->inner = ep_create();
+	for (int i = 0; i < 2; i++) {
+		ekq_make_socketpair(SOCK_STREAM, sv[i]);
+		ep_add(n->inner, sv[i][0], inner_events, (uint64_t)(7 + i));
+	}
+	ep_add(n->outer, n->inner, EPOLLIN | EPOLLET, 100);
+}
+
+START_TEST(nested_edge_in_edge_reports_one_write_once)
+{
+	int sv[2][2];
+	struct nest n;
+	make_socket_nest(&n, EPOLLIN | EPOLLET, sv);
+	ep_poke(sv[0][1]);
+	ep_expect(n.outer, 100, EPOLLIN, EP_SOON);
+	ep_expect_none(n.outer, 0);
+	ep_expect_none(n.outer, EP_QUIET);
+}
+END_TEST
+
+START_TEST(nested_edge_in_edge_poll_then_one_event)
+{
+	int sv[2][2];
+	struct nest n;
+	make_socket_nest(&n, EPOLLIN | EPOLLET, sv);
+	ep_poke(sv[0][1]);
+	struct pollfd pfd = { .fd = n.outer, .events = POLLIN };
+	ck_assert_int_eq(poll(&pfd, 1, EP_SOON), 1);
+	ep_expect(n.outer, 100, EPOLLIN, 0);
+	ep_expect_none(n.outer, 0);
+}
+END_TEST
+
+START_TEST(nested_edge_in_edge_inner_wait_between_adds_no_edge)
+{
+	int sv[2][2];
+	struct nest n;
+	make_socket_nest(&n, EPOLLIN | EPOLLET, sv);
+	ep_poke(sv[0][1]);
+	ep_expect(n.outer, 100, EPOLLIN, EP_SOON);
+	ep_expect(n.inner, 7, EPOLLIN, 0);
+	ep_expect_none(n.outer, 0);
+}
+END_TEST
+
+START_TEST(nested_level_in_edge_reports_one_write_once)
+{
+	int sv[2][2];
+	struct nest n;
+	make_socket_nest(&n, EPOLLIN, sv);
+	ep_poke(sv[0][1]);
+	ep_expect(n.outer, 100, EPOLLIN, EP_SOON);
+	ep_expect_none(n.outer, 0);
+	ep_expect(n.inner, 7, EPOLLIN, 0);
+	ep_expect_none(n.outer, 0);
+}
+END_TEST
+
+/* What the inner's epoll_wait() leaves for later is no new edge. */
+static void
+inner_wait_leaves_one(uint32_t inner_events)
+{
+	int sv[2][2];
+	struct nest n;
+	make_socket_nest(&n, inner_events, sv);
+	ep_poke(sv[0][1]);
+	ep_poke(sv[1][1]);
+	ep_expect(n.outer, 100, EPOLLIN, EP_SOON);
+	struct epoll_event ev;
+	ck_assert_int_eq(ep_wait(n.inner, &ev, 1, 0), 1);
+	ep_expect_none(n.outer, 0);
+}
+
+START_TEST(nested_edge_in_edge_inner_leftover_is_no_new_edge)
+{
+	inner_wait_leaves_one(EPOLLIN | EPOLLET);
+}
+END_TEST
+
+START_TEST(nested_level_in_edge_inner_leftover_is_no_new_edge)
+{
+	inner_wait_leaves_one(EPOLLIN);
+}
+END_TEST
+
 Suite *
 ep_nested_suite(void)
 {
@@ -185,6 +281,12 @@ ep_nested_suite(void)
 	tcase_add_test(tc, nested_inner_hup_makes_the_outer_report_in);
 	tcase_add_test(tc, nested_del_of_inner_stops_the_outer_reporting);
 	tcase_add_test(tc, nested_one_inner_in_two_outers);
+	tcase_add_test(tc, nested_edge_in_edge_reports_one_write_once);
+	tcase_add_test(tc, nested_edge_in_edge_poll_then_one_event);
+	tcase_add_test(tc, nested_edge_in_edge_inner_wait_between_adds_no_edge);
+	tcase_add_test(tc, nested_level_in_edge_reports_one_write_once);
+	tcase_add_test(tc, nested_edge_in_edge_inner_leftover_is_no_new_edge);
+	tcase_add_test(tc, nested_level_in_edge_inner_leftover_is_no_new_edge);
 	suite_add_tcase(s, tc);
 	return s;
 }
