@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <string.h>
 #include <sys/select.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -156,6 +157,29 @@ START_TEST(fstat_says_a_kqueue_is_a_fifo)
 }
 END_TEST
 
+/*
+ * An EV_CLEAR knote on a kqueue fires for each new event of the watched
+ * kqueue, once: asking the watched kqueue how many events it has
+ * (filt_kqueue()) is no new event.
+ */
+START_TEST(kqueue_watched_with_clear_fires_once_per_event)
+{
+	int sv[2];
+	ekq_make_socketpair(SOCK_STREAM, sv);
+	int inner = kqt_new(), outer = kqt_new();
+	kqt_add(inner, sv[0], EVFILT_READ, EV_CLEAR);
+	kqt_add(outer, inner, EVFILT_READ, EV_CLEAR);
+	ekq_write_all(sv[1], "x", 1);
+	kqt_wait_data(outer, (uintptr_t)inner, EVFILT_READ, 1);
+	kqt_expect_none(outer);
+	kqt_expect_none(outer);
+	close(outer);
+	close(inner);
+	close(sv[0]);
+	close(sv[1]);
+}
+END_TEST
+
 Suite *
 kq_kqfd_suite(void)
 {
@@ -170,6 +194,7 @@ kq_kqfd_suite(void)
 	tcase_add_test(tc, kqueue_read_stops_once_the_inner_queue_is_drained);
 	tcase_add_test(tc, kqueue_dup_works_after_the_original_is_closed);
 	tcase_add_test(tc, fstat_says_a_kqueue_is_a_fifo);
+	tcase_add_test(tc, kqueue_watched_with_clear_fires_once_per_event);
 	suite_add_tcase(s, tc);
 	return s;
 }
