@@ -20,17 +20,20 @@
  *    no more events than its epoll_wait() can return.
  *  - Lock order: an outer instance's ep->lock may be held while an inner
  *    one's is taken (ekq_ep_poll(), from a pass over the outer), never the
- *    reverse (EPOLL_CTL_ADD refuses cycles); the table lock is a leaf.
+ *    reverse (EPOLL_CTL_ADD refuses cycles).  The table lock may be taken
+ *    with an ep->lock held, never the reverse; the beacon lock (signal.c)
+ *    may be taken with either held, and is the leaf.
  *  - The kqueue holds exactly the knotes recorded in reg->knotes, unless
  *    the descriptor was closed: then the kernel dropped them and the
  *    registration is stale; stale registrations are found when they are
  *    touched (an EV_RECEIPT probe answers ENOENT) and then forgotten.
  *  - Events the kqueue delivered but epoll_wait() could not return yet wait
  *    on the held list (ep->held_head), to be read again with poll() when
- *    their turn comes; while it is not empty the instance's EVFILT_USER
- *    knote is triggered, so the descriptor polls readable and other
- *    waiters wake.  The descriptor of a held registration may have been
- *    closed meanwhile: reg->ident (its device and inode) tells.
+ *    their turn comes; while it is not empty the instance's signal
+ *    (signal.c) is on, so the descriptor polls readable and other waiters
+ *    wake.  The descriptor of a held registration may have been closed
+ *    meanwhile: reg->ident (its device and inode) tells, as far as the
+ *    host's fstat() can (NetBSD gives every pipe device 0, inode 0).
  */
 #ifndef EKQ_LIB_EP_H
 #define EKQ_LIB_EP_H
