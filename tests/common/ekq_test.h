@@ -7,6 +7,7 @@
 #define EKQ_TEST_H
 
 #include <check.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
@@ -77,5 +78,18 @@ int ekq_run_suites(Suite *(*const ctors[])(void));
  * (works where /dev/fd lists only 0-2, as on FreeBSD without fdescfs).
  */
 int ekq_count_fds_below(int limit);
+
+/*
+ * Which descriptor numbers below EKQ_FDSET_LIMIT are open (fcntl(): no
+ * /dev/fd needed), for checks that the descriptor table is the program's.
+ */
+#define EKQ_FDSET_LIMIT 1024
+struct ekq_fdset {
+	bool open[EKQ_FDSET_LIMIT];
+};
+void ekq_fdset_snapshot(struct ekq_fdset *set);
+/* How many are open now that were not in `before`; fails the test if any
+ * of `before` was closed. */
+int ekq_fdset_extra(const struct ekq_fdset *before);
 
 #endif

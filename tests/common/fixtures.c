@@ -405,3 +405,25 @@ ekq_count_fds_below(int limit)
 			n++;
 	return n;
 }
+
+void
+ekq_fdset_snapshot(struct ekq_fdset *set)
+{
+	for (int fd = 0; fd < EKQ_FDSET_LIMIT; fd++)
+		set->open[fd] = fcntl(fd, F_GETFD) != -1;
+}
+
+int
+ekq_fdset_extra(const struct ekq_fdset *before)
+{
+	struct ekq_fdset now;
+	ekq_fdset_snapshot(&now);
+	int extra = 0;
+	for (int fd = 0; fd < EKQ_FDSET_LIMIT; fd++) {
+		ck_assert_msg(now.open[fd] || !before->open[fd],
+		    "descriptor %d was closed behind the program's back", fd);
+		if (now.open[fd] && !before->open[fd])
+			extra++;
+	}
+	return extra;
+}

@@ -18,35 +18,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define HY_MAX_FD 256
-
-struct fdset {
-	unsigned char open[HY_MAX_FD];
-};
-
-static void
-snapshot(struct fdset *set)
-{
-	for (int fd = 0; fd < HY_MAX_FD; fd++)
-		set->open[fd] = fcntl(fd, F_GETFD) != -1;
-}
-
-/* Descriptors open now that were not in `before`; fails on any closed. */
-static int
-extra_since(const struct fdset *before)
-{
-	struct fdset now;
-	snapshot(&now);
-	int extra = 0;
-	for (int fd = 0; fd < HY_MAX_FD; fd++) {
-		ck_assert_msg(!before->open[fd] || now.open[fd],
-		    "descriptor %d was closed behind the program's back", fd);
-		if (now.open[fd] && !before->open[fd])
-			extra++;
-	}
-	return extra;
-}
-
 struct world {
 	int ep[3];
 	int p[2][2];
@@ -97,12 +68,12 @@ world_close(struct world *w)
 
 START_TEST(closing_every_instance_restores_the_descriptor_table)
 {
-	struct fdset before;
-	snapshot(&before);
+	struct ekq_fdset before;
+	ekq_fdset_snapshot(&before);
 	struct world w;
 	world_build_and_use(&w);
 	world_close(&w);
-	ck_assert_int_eq(extra_since(&before), 0);
+	ck_assert_int_eq(ekq_fdset_extra(&before), 0);
 }
 END_TEST
 
@@ -113,30 +84,30 @@ END_TEST
  */
 START_TEST(at_most_one_descriptor_outlives_the_instances_until_the_next_create)
 {
-	struct fdset before;
-	snapshot(&before);
+	struct ekq_fdset before;
+	ekq_fdset_snapshot(&before);
 	struct world w[3];
 	for (int i = 0; i < 3; i++)
 		world_build_and_use(&w[i]);
 	for (int i = 0; i < 3; i++)
 		world_close(&w[i]);
-	ck_assert_int_le(extra_since(&before), 1);
+	ck_assert_int_le(ekq_fdset_extra(&before), 1);
 	close(ep_create());
-	ck_assert_int_eq(extra_since(&before), 0);
+	ck_assert_int_eq(ekq_fdset_extra(&before), 0);
 }
 END_TEST
 
 START_TEST(instances_closed_one_by_one_leave_nothing_behind)
 {
-	struct fdset before;
-	snapshot(&before);
+	struct ekq_fdset before;
+	ekq_fdset_snapshot(&before);
 	for (int round = 0; round < 20; round++) {
 		struct world w;
 		world_build_and_use(&w);
 		world_close(&w);
 	}
 	close(ep_create());
-	ck_assert_int_eq(extra_since(&before), 0);
+	ck_assert_int_eq(ekq_fdset_extra(&before), 0);
 }
 END_TEST
 

@@ -20,30 +20,10 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-/* Descriptor numbers the snapshots look at. */
-#define FD_LIMIT 1024
-
-struct fdset {
-	bool open[FD_LIMIT];
-};
-
-/* Which numbers below FD_LIMIT are open (fcntl: no /dev/fd needed). */
 static void
-snapshot(struct fdset *set)
+assert_same_fds(const struct ekq_fdset *before)
 {
-	for (int fd = 0; fd < FD_LIMIT; fd++)
-		set->open[fd] = fcntl(fd, F_GETFD) != -1;
-}
-
-static void
-assert_same_fds(const struct fdset *before)
-{
-	struct fdset now;
-	snapshot(&now);
-	for (int fd = 0; fd < FD_LIMIT; fd++)
-		ck_assert_msg(now.open[fd] == before->open[fd],
-		    "descriptor %d is %s now", fd,
-		    now.open[fd] ? "open" : "closed");
+	ck_assert_int_eq(ekq_fdset_extra(before), 0);
 }
 
 /*
@@ -51,18 +31,9 @@ assert_same_fds(const struct fdset *before)
  * kqueue API has been called again.
  */
 static void
-assert_same_fds_by_next_call(const struct fdset *before)
+assert_same_fds_by_next_call(const struct ekq_fdset *before)
 {
-	struct fdset now;
-	snapshot(&now);
-	int extra = 0;
-	for (int fd = 0; fd < FD_LIMIT; fd++) {
-		ck_assert_msg(now.open[fd] || !before->open[fd],
-		    "descriptor %d was closed", fd);
-		if (now.open[fd] && !before->open[fd])
-			extra++;
-	}
-	ck_assert_int_le(extra, 1);
+	ck_assert_int_le(ekq_fdset_extra(before), 1);
 	/* The next call, with the closed kqueues' numbers taken meanwhile:
 	 * a new kqueue does not simply land on one of them. */
 	int hold[8];
@@ -79,8 +50,8 @@ START_TEST(closing_a_kqueue_that_watched_an_unconnected_tcp_socket_restores_the_
 	int s = socket(AF_INET, SOCK_STREAM, 0);
 	ck_assert_ok(s);
 	ekq_set_nonblock(s);
-	struct fdset before;
-	snapshot(&before);
+	struct ekq_fdset before;
+	ekq_fdset_snapshot(&before);
 	int kq = kqt_new();
 	kqt_add(kq, s, EVFILT_READ, EV_CLEAR);
 	kqt_add(kq, s, EVFILT_WRITE, 0);
@@ -97,8 +68,8 @@ START_TEST(closing_a_kqueue_with_a_clear_knote_beside_another_restores_the_fds)
 {
 	int sv[2];
 	ekq_make_socketpair(SOCK_STREAM, sv);
-	struct fdset before;
-	snapshot(&before);
+	struct ekq_fdset before;
+	ekq_fdset_snapshot(&before);
 	int kq = kqt_new();
 	kqt_add(kq, sv[0], EVFILT_READ, 0);
 	kqt_add(kq, sv[0], EVFILT_WRITE, EV_CLEAR);
@@ -116,8 +87,8 @@ START_TEST(closing_a_kqueue_with_a_clear_knote_beside_another_restores_the_fds_u
 {
 	int sv[2];
 	ekq_make_socketpair(SOCK_STREAM, sv);
-	struct fdset before;
-	snapshot(&before);
+	struct ekq_fdset before;
+	ekq_fdset_snapshot(&before);
 	int kq = kqt_new();
 	kqt_add(kq, sv[0], EVFILT_WRITE, 0);
 	kqt_add(kq, sv[0], EVFILT_READ, EV_CLEAR);
@@ -131,8 +102,8 @@ END_TEST
 
 START_TEST(closing_a_kqueue_with_a_triggered_user_knote_restores_the_fds)
 {
-	struct fdset before;
-	snapshot(&before);
+	struct ekq_fdset before;
+	ekq_fdset_snapshot(&before);
 	int kq = kqt_new();
 	kqt_change(kq, 1, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, NULL);
 	kqt_change(kq, 1, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
@@ -143,8 +114,8 @@ END_TEST
 
 START_TEST(closing_a_kqueue_whose_user_event_was_collected_restores_the_fds)
 {
-	struct fdset before;
-	snapshot(&before);
+	struct ekq_fdset before;
+	ekq_fdset_snapshot(&before);
 	int kq = kqt_new();
 	kqt_change(kq, 1, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, NULL);
 	kqt_change(kq, 1, EVFILT_USER, 0, NOTE_TRIGGER, 0, NULL);
@@ -161,8 +132,8 @@ START_TEST(closing_several_kqueues_restores_the_fds)
 	int s = socket(AF_INET, SOCK_STREAM, 0);
 	ck_assert_ok(s);
 	ekq_set_nonblock(s);
-	struct fdset before;
-	snapshot(&before);
+	struct ekq_fdset before;
+	ekq_fdset_snapshot(&before);
 	int kq[4];
 	for (int i = 0; i < 4; i++) {
 		kq[i] = kqt_new();
@@ -189,8 +160,8 @@ START_TEST(closing_several_kqueues_without_user_events_restores_the_fds)
 {
 	int sv[2];
 	ekq_make_socketpair(SOCK_STREAM, sv);
-	struct fdset before;
-	snapshot(&before);
+	struct ekq_fdset before;
+	ekq_fdset_snapshot(&before);
 	int kq[4];
 	for (int i = 0; i < 4; i++) {
 		kq[i] = kqt_new();
