@@ -19,7 +19,8 @@
  * fork()).  So it is looked at before it is used or closed, and forgotten,
  * never closed, if it is not a one-byte pipe with no writer any more.
  *
- * Locks: ekq_beacon_lock is a leaf, taken with an instance's lock held.
+ * Locks: ekq_beacon_lock is the leaf: taken with an instance's lock or the
+ * table lock held, it takes nothing.
  */
 #include "config.h"
 
