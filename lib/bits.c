@@ -14,7 +14,6 @@
 #include "sys.h"
 
 #include <poll.h>
-#include <sys/socket.h>
 
 #ifndef HAVE_POLLRDHUP
 #undef POLLRDHUP
@@ -46,12 +45,8 @@ ekq_note_kevent(struct ekq_reg *reg, const struct kevent *kev)
 	    !ekq_kind_socket(reg->kind) ||
 	    (reg->seen & (EKQ_SEEN_RDEOF | EKQ_SEEN_LISTENER)))
 		return;
-	int listening = 0;
-	socklen_t len = sizeof listening;
-	if (getsockopt((int)kev->ident, SOL_SOCKET, SO_ACCEPTCONN, &listening,
-	    &len) == 0 && listening)
-		return;
-	reg->seen |= EKQ_SEEN_RDEOF;
+	if (!ekq_fd_listening((int)kev->ident))
+		reg->seen |= EKQ_SEEN_RDEOF;
 }
 
 /*

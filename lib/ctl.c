@@ -93,10 +93,7 @@ note_initial_state(struct ekq_ep *ep, int fd, struct ekq_reg *reg)
 	/* A listener is never EPOLLRDHUP to Linux, whatever its EV_EOF says
 	 * (bits.c; Linux's shutdown() of a listener stops it listening,
 	 * NetBSD's does not). */
-	int listening = 0;
-	len = sizeof listening;
-	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) == 0 &&
-	    listening)
+	if (ekq_fd_listening(fd))
 		reg->seen |= EKQ_SEEN_LISTENER;
 	uint32_t bits = ekq_linux_bits(fd, reg) &
 	    (reg->events | EPOLLHUP | EPOLLERR);

@@ -194,6 +194,7 @@ EKQ_HIDDEN int ekq_kevent_change(int kq, struct kevent *changes, int n);
 /* kind.c */
 EKQ_HIDDEN int ekq_fd_kind(int fd, uint8_t *kind, uint32_t *ident);
 EKQ_HIDDEN bool ekq_fd_same(int fd, uint32_t ident);
+EKQ_HIDDEN bool ekq_fd_listening(int fd);
 
 /* bits.c: what Linux would report */
 EKQ_HIDDEN uint32_t ekq_linux_bits(int fd, const struct ekq_reg *reg);

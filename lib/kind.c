@@ -45,6 +45,16 @@ identity(const struct stat *st)
 	return (uint32_t)(h ^ (h >> 32));
 }
 
+/* Is `fd` a listening socket? */
+bool
+ekq_fd_listening(int fd)
+{
+	int listening = 0;
+	socklen_t len = sizeof listening;
+	return getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening,
+	    &len) == 0 && listening;
+}
+
 /* Is `fd` (still) the file whose identity hash is `ident`? */
 bool
 ekq_fd_same(int fd, uint32_t ident)
