@@ -128,6 +128,21 @@ EOF
 	basename "$dsc" .dsc >"$src/.extracted"
 }
 
+# fresh_build_tree CLIENT WAY STAMP: for clients that build inside their
+# source tree, $CLIENTS_DIR/build/CLIENT-WAY as a new copy of the extracted
+# source, in $dir.  Returns 1 (and prints so) when the tree there was built
+# already with the same STAMP (source and flags), so it is kept as it is.
+fresh_build_tree() {
+	dir=$CLIENTS_DIR/build/$1-$2
+	if [ -f "$dir/.built" ] && [ "$(cat "$dir/.built")" = "$3" ]; then
+		say "$1: $2 build is up to date"
+		return 1
+	fi
+	say "$1: building against $2"
+	rm -rf "$dir"
+	cp -R "$CLIENTS_DIR/src/$1" "$dir"
+}
+
 # ---------------------------------------------------------------------------
 # check_reaches_epollkq FILE...: the epollkq build must call epollkq, not
 # libc's epoll.  Each file's dynamic symbols must include ekq_epoll_* and

@@ -31,16 +31,9 @@ ekq_flags
 # event core, where epoll lives, is the same either way.
 build() {
 	way=$1 ccopt=$2 ldopt=$3
-	dir=$CLIENTS_DIR/build/nginx-$way
 	stamp="$(cat "$src/.extracted") $ccopt $ldopt ${4:-}"
-	if [ -f "$dir/.built" ] && [ "$(cat "$dir/.built")" = "$stamp" ]; then
-		say "nginx: $way build is up to date"
-		return 0
-	fi
-	say "nginx: building against $way"
+	fresh_build_tree nginx "$way" "$stamp" || return 0
 	t0=$(now)
-	rm -rf "$dir"
-	cp -R "$src" "$dir"
 	(cd "$dir" &&
 	 nicely ./configure --prefix="$dir/prefix" \
 	     --without-http_rewrite_module --without-http_gzip_module \

@@ -33,16 +33,9 @@ ekq_flags
 # library nothing has asked for yet, hence --no-as-needed for -lepollkq.
 build() {
 	way=$1 cflags=$2 ldflags=$3
-	dir=$CLIENTS_DIR/build/redis-$way
 	stamp="$(cat "$src/.extracted") $cflags $ldflags ${4:-}"
-	if [ -f "$dir/.built" ] && [ "$(cat "$dir/.built")" = "$stamp" ]; then
-		say "redis: $way build is up to date"
-		return 0
-	fi
-	say "redis: building against $way"
+	fresh_build_tree redis "$way" "$stamp" || return 0
 	t0=$(now)
-	rm -rf "$dir"
-	cp -R "$src" "$dir"
 	(cd "$dir" &&
 	 nicely make -j"$CLIENTS_JOBS" MALLOC=libc BUILD_TLS=no USE_SYSTEMD=no \
 	     ${cflags:+CFLAGS="$cflags"} ${ldflags:+LDFLAGS="$ldflags"}) \
