@@ -208,10 +208,12 @@ ekq_new_kqueue(bool cloexec)
  * epoll_create1() looks for them, so that a program that closed its
  * instances gets the beacon back at its next epoll_create1().  Only those
  * with the signal on are asked: few, and only while events are held.
+ * With EVFILT_USER there is no beacon, and nothing to look for.
  */
 static void
 sweep_signalled(void)
 {
+#ifndef HAVE_EVFILT_USER
 	ekq_table_lock();
 	for (int fd = 0; fd < ekq_neps; fd++) {
 		struct ekq_ep *ep = ekq_eps[fd];
@@ -222,6 +224,7 @@ sweep_signalled(void)
 			ekq_table_drop_locked(fd);
 	}
 	ekq_table_unlock();
+#endif
 }
 
 EKQ_EXPORT int
