@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include "ep.h"
+#include "fdobj.h"
 #include "sys.h"
 
 #include <poll.h>
@@ -70,6 +71,8 @@ as_linux(uint32_t bits, const struct ekq_reg *reg)
 uint32_t
 ekq_linux_bits(int fd, const struct ekq_reg *reg)
 {
+	if (ekq_kind_object(reg->kind))
+		return ekq_fdobj_bits(fd);
 	struct pollfd pfd = { .fd = fd, .revents = 0,
 		.events = POLLIN | POLLPRI | POLLOUT | POLLRDNORM | POLLRDBAND |
 		    POLLWRNORM | POLLWRBAND | POLLRDHUP };

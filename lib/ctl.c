@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "ep.h"
+#include "fdobj.h"
 #include "sys.h"
 
 #include <errno.h>
@@ -71,6 +72,9 @@ apply(struct ekq_ep *ep, int fd, struct ekq_reg *reg, uint32_t events,
 		err = ekq_knotes_apply(ep, fd, reg, want, hidden, events, false,
 		    probe, gen);
 	}
+	/* An eventfd pokes the instances that registered it (fdobj.h). */
+	if (err == 0 && reg->kind == EKQ_FD_EVENTFD)
+		ekq_fdobj_watch(fd, ep->epfd, events, gen);
 	return err;
 }
 

@@ -59,8 +59,16 @@ enum ekq_kind {
 	EKQ_FD_STREAM,    /* unix stream or seqpacket socket */
 	EKQ_FD_DGRAM,     /* datagram sockets (unix, UDP, ...) */
 	EKQ_FD_TTY,       /* terminal */
-	EKQ_FD_EPOLL      /* another epollkq instance */
+	EKQ_FD_EPOLL,     /* another epollkq instance */
+	EKQ_FD_EVENTFD,   /* our eventfd (fdobj.h): told by pokes */
+	EKQ_FD_EMUL       /* our timerfd or signalfd: by its kqueue */
 };
+
+static inline bool
+ekq_kind_object(uint8_t kind)
+{
+	return kind == EKQ_FD_EVENTFD || kind == EKQ_FD_EMUL;
+}
 
 static inline bool
 ekq_kind_socket(uint8_t kind)

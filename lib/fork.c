@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include "ep.h"
+#include "fdobj.h"
 #include "sys.h"
 
 #include <errno.h>
@@ -46,6 +47,7 @@ prepare(void)
 {
 	ekq_table_lock();
 	ekq_each_instance_locked(note_instance, NULL);
+	ekq_fdobj_fork_prepare();
 }
 
 /* The parent forgets the stale instances too: nothing will find them. */
@@ -60,6 +62,7 @@ drop_stale(int epfd, struct ekq_ep *ep, void *arg)
 static void
 parent(void)
 {
+	ekq_fdobj_fork_parent();
 	ekq_each_instance_locked(drop_stale, NULL);
 	ekq_table_unlock();
 }
@@ -192,6 +195,7 @@ forget_beacon(int epfd, struct ekq_ep *ep, void *arg)
 static void
 child(void)
 {
+	ekq_fdobj_fork_child(); /* registered in the instances rebuilt next */
 	ekq_each_instance_locked(forget_beacon, NULL);
 	ekq_signal_fork_child();
 	ekq_each_instance_locked(renumber, NULL);

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "ep.h"
+#include "fdobj.h"
 #include "sys.h"
 
 #include <errno.h>
@@ -59,6 +60,9 @@ ekq_fd_listening(int fd)
 bool
 ekq_fd_same(int fd, uint32_t ident)
 {
+	uint32_t serial;
+	if (ekq_fdobj_type(fd, &serial) != 0)
+		return (serial | 0x80000000u) == ident;
 	struct stat st;
 	return ekq_sys_fstat(fd, &st) == 0 && identity(&st) == ident;
 }
@@ -67,6 +71,15 @@ ekq_fd_same(int fd, uint32_t ident)
 int
 ekq_fd_kind(int fd, uint8_t *kind, uint32_t *ident)
 {
+	/* Our eventfd, timerfd, signalfd: a kqueue whose fstat() says
+	 * nothing of it.  Its identity is the object's serial. */
+	uint32_t serial;
+	uint8_t type = ekq_fdobj_type(fd, &serial);
+	if (type != 0) {
+		*kind = type == EKQ_FDT_EVENTFD ? EKQ_FD_EVENTFD : EKQ_FD_EMUL;
+		*ident = serial | 0x80000000u;
+		return 0;
+	}
 	struct stat st;
 	if (ekq_sys_fstat(fd, &st) == -1)
 		return errno;

@@ -42,6 +42,20 @@ ekq_knotes_plan(uint8_t kind, uint32_t events, uint8_t *want, uint8_t *hidden)
 		w |= EKQ_KN_EXCEPT;
 #endif
 	switch (kind) {
+	case EKQ_FD_EVENTFD:
+		/*
+		 * Everything an eventfd tells comes from user space: the poke
+		 * knote (EVFILT_USER, in the write slot; fdobj.h) carries it.
+		 * The read knote on its kqueue is added disabled, only so that
+		 * close() ends the registration as it ends any other.
+		 */
+		w = EKQ_KN_WRITE;
+		h = EKQ_KN_READ;
+		break;
+	case EKQ_FD_EMUL:
+		/* A timerfd or signalfd is readable when its kqueue is. */
+		w &= EKQ_KN_READ;
+		break;
 	case EKQ_FD_EPOLL:
 		/* An epoll descriptor is only ever readable (ep_eventpoll_poll). */
 		w &= EKQ_KN_READ;
@@ -140,8 +154,14 @@ params(uint8_t kind, uint32_t events, uint8_t bit, unsigned how,
 }
 
 static short
-filter_of(uint8_t bit)
+filter_of(uint8_t kind, uint8_t bit)
 {
+#ifdef HAVE_EVFILT_USER
+	if (kind == EKQ_FD_EVENTFD && bit == EKQ_KN_WRITE)
+		return EVFILT_USER;
+#else
+	(void)kind;
+#endif
 	return ekq_filters[bit == EKQ_KN_READ ? 0 : bit == EKQ_KN_WRITE ? 1 : 2];
 }
 
@@ -153,9 +173,19 @@ set_change(struct kevent *kev, int fd, uint8_t bit, unsigned short flags,
 	unsigned fflags;
 	int64_t data;
 	params(kind, events, bit, how, &mode, &fflags, &data);
-	if (flags & EV_ADD)
+	short filter = filter_of(kind, bit);
+	if (flags & EV_ADD) {
 		flags |= mode;
-	EV_SET(kev, (uintptr_t)fd, filter_of(bit), flags | EV_RECEIPT, fflags,
+		if (kind == EKQ_FD_EVENTFD && bit == EKQ_KN_READ)
+			flags = (unsigned short)((flags & ~EV_ENABLE) | EV_DISABLE);
+#ifdef HAVE_EVFILT_USER
+		/* A poke knote starts triggered: the pass that takes it asks
+		 * the eventfd, as Linux's ep_insert() polls the file. */
+		if (filter == EVFILT_USER)
+			fflags |= NOTE_TRIGGER;
+#endif
+	}
+	EV_SET(kev, (uintptr_t)fd, filter, flags | EV_RECEIPT, fflags,
 	    data, (void *)(uintptr_t)gen);
 }
 
@@ -304,7 +334,10 @@ ekq_knotes_probe(struct ekq_ep *ep, int fd, const struct ekq_reg *reg)
 	if (!reg->knotes)
 		return 0;
 	uint8_t bit = any_bit(reg->knotes);
-	for (uint8_t b = 1; b <= EKQ_KN_EXCEPT; b <<= 1) {
+	/* An eventfd's poke knote outlives its descriptor: ask the read
+	 * knote, which does not (and, disabled, never fires). */
+	for (uint8_t b = 1; b <= EKQ_KN_EXCEPT &&
+	    reg->kind != EKQ_FD_EVENTFD; b <<= 1) {
 		unsigned short mode;
 		unsigned ff;
 		int64_t d;

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "ep.h"
+#include "fdobj.h"
 #include "sys.h"
 
 #include <stdlib.h>
@@ -48,6 +49,8 @@ ekq_reg_release(struct ekq_ep *ep, int fd, struct ekq_reg *reg)
 {
 	if (reg->state & EKQ_REG_HELD)
 		ekq_held_unlink(ep, fd, reg);
+	if (reg->kind == EKQ_FD_EVENTFD)
+		ekq_fdobj_unwatch(fd, ep->epfd);
 	memset(reg, 0, sizeof *reg);
 	ep->nregs--;
 }

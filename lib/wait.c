@@ -291,7 +291,8 @@ needs_poll(const struct ekq_reg *reg, const struct kevent *kev, uint8_t bit,
 		return true;
 	if (kev->filter == EVFILT_READ && kev->data == 0)
 		return true; /* an error, or a zero-length datagram */
-	if (reg->kind == EKQ_FD_TTY || reg->kind == EKQ_FD_OTHER)
+	if (reg->kind == EKQ_FD_TTY || reg->kind == EKQ_FD_OTHER ||
+	    ekq_kind_object(reg->kind))
 		return true;
 	/* An edge reports every ready direction, as Linux re-polls; so does a
 	 * level event from a batch that may have cut the others off. */
@@ -306,7 +307,12 @@ bit_of(short filter)
 {
 	if (filter == EVFILT_READ)
 		return EKQ_KN_READ;
-	if (filter == EVFILT_WRITE)
+	/* An eventfd's poke knote sits in the write slot (knotes.c). */
+	if (filter == EVFILT_WRITE
+#ifdef HAVE_EVFILT_USER
+	    || filter == EVFILT_USER
+#endif
+	    )
 		return EKQ_KN_WRITE;
 	return EKQ_KN_EXCEPT;
 }
