@@ -99,3 +99,20 @@ bench-report: $(EKQ_BENCH_WORKLOADS)
 	$(SHELL) $(srcdir)/bench/report.sh bench $(srcdir)/bench \
 	  $(srcdir)/README.md
 .PHONY: bench bench-callgrind bench-report
+
+# The interposers' cost on descriptors that are not ours (`make bench-io`).
+EXTRA_PROGRAMS += bench/io-cost bench/io-cost-libc
+CLEANFILES += bench/io-cost bench/io-cost-libc
+EXTRA_DIST += bench/io-cost.sh
+bench_io_cost_SOURCES = bench/io-cost.c
+bench_io_cost_CPPFLAGS = -I$(top_srcdir)/include -I$(top_builddir)/include \
+	-DIO_COST_EPOLLKQ
+bench_io_cost_CFLAGS = $(EKQ_BENCH_CFLAGS)
+bench_io_cost_LDADD = libepollkq.la
+bench_io_cost_LDFLAGS = -no-install
+bench_io_cost_libc_SOURCES = bench/io-cost.c
+bench_io_cost_libc_CFLAGS = $(EKQ_BENCH_CFLAGS)
+
+bench-io: bench/io-cost bench/io-cost-libc
+	sh $(top_srcdir)/bench/io-cost.sh bench
+.PHONY: bench-io
