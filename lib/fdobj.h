@@ -115,7 +115,8 @@ EKQ_HIDDEN void ekq_fdobj_fork_parent(void);
 EKQ_HIDDEN void ekq_fdobj_fork_child(void);
 /* Is this thread in fork()'s handlers?  The library's own close() and
  * dup2() there must not touch the table it holds. */
-EKQ_HIDDEN extern _Thread_local bool ekq_in_fork;
+EKQ_HIDDEN extern _Thread_local bool ekq_in_fork
+    __attribute__((tls_model("initial-exec")));
 
 /* The kqueue of an object: a new one, its user knote, a zero-timeout
  * take of whatever it holds (which leaves it not readable). */

@@ -28,7 +28,7 @@ typedef _Atomic(struct ekq_fdobj *) ekq_slot_t;
 /* Recursive: fork()'s child handler holds it while it rebuilds, and the
  * library's own close() and dup2() there come back through interpose.c. */
 static pthread_mutex_t ekq_fdtab_mutex;
-_Thread_local bool ekq_in_fork;
+_Thread_local bool ekq_in_fork __attribute__((tls_model("initial-exec")));
 
 __attribute__((constructor)) static void
 fdtab_mutex_init(void)
@@ -160,10 +160,23 @@ ekq_fdobj_put(struct ekq_fdobj *obj)
 		destroy(obj);
 }
 
+/* Does the table map `fd`?  Without the lock: a number being closed or
+ * made by dup() is not being installed meanwhile (the kernel hands out a
+ * number only once it is free). */
+static bool
+mapped(int fd)
+{
+	ekq_slot_t *slot = slot_of(fd, false);
+	return slot != NULL &&
+	    atomic_load_explicit(slot, memory_order_relaxed) != NULL;
+}
+
 /* dup(): `newfd` now names what `fd` names (and nothing it named before). */
 int
 ekq_fdobj_alias(int fd, int newfd)
 {
+	if (!mapped(fd) && !mapped(newfd))
+		return 0;
 	ekq_fdtab_lock();
 	ekq_slot_t *from = slot_of(fd, false);
 	struct ekq_fdobj *obj = from == NULL ? NULL :
@@ -191,6 +204,8 @@ ekq_fdobj_alias(int fd, int newfd)
 void
 ekq_fdobj_forget(int fd)
 {
+	if (!mapped(fd))
+		return;
 	ekq_fdtab_lock();
 	ekq_slot_t *slot = slot_of(fd, false);
 	struct ekq_fdobj *obj = slot == NULL ? NULL :
