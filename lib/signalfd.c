@@ -148,6 +148,8 @@ sfd_rebuild(struct ekq_fdobj *obj, int kq)
 {
 	struct ekq_signalfd *sfd = sfd_of(obj);
 	int err = ekq_fdobj_trigger(kq, IDENT_PENDING);
+	if (err == ENOSYS)
+		err = 0;
 	if (err == 0)
 		err = set_knotes(kq, NULL, &sfd->mask);
 	if (err == 0)
@@ -269,6 +271,8 @@ ekq_signalfd(int fd, const sigset_t *mask, int flags)
 		goto fail;
 	}
 	err = ekq_fdobj_trigger(kq, IDENT_PENDING);
+	if (err == ENOSYS)
+		err = 0; /* no EVFILT_USER: see README */
 	if (err == 0)
 		err = set_knotes(kq, NULL, &want);
 	if (err == 0) {

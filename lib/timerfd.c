@@ -198,7 +198,7 @@ tfd_rebuild(struct ekq_fdobj *obj, int kq)
 {
 	struct ekq_timerfd *tfd = tfd_of(obj);
 	int err = ekq_fdobj_trigger(kq, IDENT_CANCEL);
-	if (err != 0)
+	if (err != 0 && err != ENOSYS)
 		return err;
 	refresh(tfd);
 	if (tfd->ticks == 0 && !tfd->canceled)
@@ -284,6 +284,8 @@ ekq_timerfd_create(int clockid, int flags)
 	/* Both knotes exist from the start: a later settime() or clock set
 	 * needs no memory the kernel may refuse. */
 	err = ekq_fdobj_trigger(fd, IDENT_CANCEL);
+	if (err == ENOSYS)
+		err = 0; /* no EVFILT_USER: a clock set is seen at the next look */
 	if (err == 0) {
 		ekq_fdobj_drain(fd);
 		err = ekq_fdobj_install(fd, &tfd->obj);
