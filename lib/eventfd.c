@@ -212,14 +212,32 @@ fail:
 	return -1;
 }
 
+/* As glibc's: read() and write() of 8 bytes -- ours, called directly, as
+ * the library's own calls of read() may not be interposed (Mach-O). */
 EKQ_EXPORT int
 ekq_eventfd_read(int fd, eventfd_t *value)
 {
-	return read(fd, value, sizeof *value) == sizeof *value ? 0 : -1;
+	struct ekq_fdobj *obj = ekq_fdobj_get(fd);
+	if (obj == NULL)
+		return ekq_real_read(fd, value, sizeof *value) ==
+		    sizeof *value ? 0 : -1;
+	ssize_t r = obj->ops->read(obj, fd, value, sizeof *value);
+	int err = errno;
+	ekq_fdobj_put(obj);
+	errno = err;
+	return r == sizeof *value ? 0 : -1;
 }
 
 EKQ_EXPORT int
 ekq_eventfd_write(int fd, eventfd_t value)
 {
-	return write(fd, &value, sizeof value) == sizeof value ? 0 : -1;
+	struct ekq_fdobj *obj = ekq_fdobj_get(fd);
+	if (obj == NULL)
+		return ekq_real_write(fd, &value, sizeof value) ==
+		    sizeof value ? 0 : -1;
+	ssize_t r = obj->ops->write(obj, fd, &value, sizeof value);
+	int err = errno;
+	ekq_fdobj_put(obj);
+	errno = err;
+	return r == sizeof value ? 0 : -1;
 }

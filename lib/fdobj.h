@@ -129,6 +129,7 @@ EKQ_HIDDEN int ekq_fdobj_wait(int kq);
 
 /* interpose.c: the system's own functions, under our interposers */
 EKQ_HIDDEN ssize_t ekq_real_read(int fd, void *buf, size_t n);
+EKQ_HIDDEN ssize_t ekq_real_write(int fd, const void *buf, size_t n);
 EKQ_HIDDEN int ekq_real_close(int fd);
 EKQ_HIDDEN int ekq_real_poll(struct pollfd *fds, nfds_t nfds, int timeout);
 

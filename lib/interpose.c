@@ -10,6 +10,14 @@
  * process cancels the timerfds armed with TFD_TIMER_CANCEL_ON_SET, which
  * Linux tells at once and a kqueue does not tell at all.
  *
+ * How a call reaches us depends on the object format.  ELF: the first
+ * definition in load order wins, and ours come before libc's; the
+ * system's function is the next one (dlsym(RTLD_NEXT)).  Mach-O binds a
+ * program's read() to libSystem's when it is linked (two-level
+ * namespace); dyld's interposing section (__DATA,__interpose) redirects
+ * it, in every image loaded at launch but the one holding the section --
+ * so there our own calls of read() are the system's.
+ *
  * A program that bypasses libc (raw system calls) must not close, dup or
  * read an object that way: README says so.
  */
@@ -30,12 +38,23 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifndef RTLD_NEXT
-#error "symbol interposition needs dlsym(RTLD_NEXT)"
-#endif
-
 #define EKQ_LIKELY(x) __builtin_expect(!!(x), 1)
 
+#ifdef HAVE_DYLD_INTERPOSE
+#define WRAP(name) ekq_wrap_##name
+#define INTERPOSE(name)                                                   \
+	__attribute__((used, section("__DATA,__interpose")))              \
+	static const struct { const void *ours, *theirs; }                \
+	ekq_interpose_##name = { (const void *)&ekq_wrap_##name,          \
+	    (const void *)&name };
+#define REAL(type, name)                                                  \
+	static type get_##name(void) { return name; }
+#else
+#ifndef RTLD_NEXT
+#error "symbol interposition needs dlsym(RTLD_NEXT) or dyld's __interpose"
+#endif
+#define WRAP(name) name
+#define INTERPOSE(name)
 /* The system's function `name`, looked up once. */
 #define REAL(type, name)                                                  \
 	static _Atomic(type) real_##name;                                 \
@@ -51,6 +70,7 @@
 		}                                                         \
 		return fn;                                                \
 	}
+#endif
 
 typedef ssize_t (*read_fn)(int, void *, size_t);
 typedef ssize_t (*write_fn)(int, const void *, size_t);
@@ -90,6 +110,12 @@ ekq_real_read(int fd, void *buf, size_t n)
 	return get_read()(fd, buf, n);
 }
 
+ssize_t
+ekq_real_write(int fd, const void *buf, size_t n)
+{
+	return get_write()(fd, buf, n);
+}
+
 int
 ekq_real_close(int fd)
 {
@@ -103,7 +129,7 @@ ekq_real_poll(struct pollfd *fds, nfds_t nfds, int timeout)
 }
 
 EKQ_EXPORT ssize_t
-read(int fd, void *buf, size_t n)
+WRAP(read)(int fd, void *buf, size_t n)
 {
 	struct ekq_fdobj *obj;
 	if (none_live() || (obj = ekq_fdobj_get(fd)) == NULL)
@@ -116,7 +142,7 @@ read(int fd, void *buf, size_t n)
 }
 
 EKQ_EXPORT ssize_t
-write(int fd, const void *buf, size_t n)
+WRAP(write)(int fd, const void *buf, size_t n)
 {
 	struct ekq_fdobj *obj;
 	if (none_live() || (obj = ekq_fdobj_get(fd)) == NULL)
@@ -129,7 +155,7 @@ write(int fd, const void *buf, size_t n)
 }
 
 EKQ_EXPORT int
-close(int fd)
+WRAP(close)(int fd)
 {
 	if (!none_live())
 		ekq_fdobj_forget(fd);
@@ -137,7 +163,7 @@ close(int fd)
 }
 
 EKQ_EXPORT int
-dup(int fd)
+WRAP(dup)(int fd)
 {
 	int newfd = get_dup()(fd);
 	if (newfd != -1 && !none_live() && ekq_fdobj_alias(fd, newfd) != 0) {
@@ -149,7 +175,7 @@ dup(int fd)
 }
 
 EKQ_EXPORT int
-dup2(int fd, int newfd)
+WRAP(dup2)(int fd, int newfd)
 {
 	int r = get_dup2()(fd, newfd);
 	if (r != -1 && fd != newfd && !none_live() &&
@@ -163,7 +189,7 @@ dup2(int fd, int newfd)
 
 #ifdef HAVE_DUP3
 EKQ_EXPORT int
-dup3(int fd, int newfd, int flags)
+WRAP(dup3)(int fd, int newfd, int flags)
 {
 	int r = get_dup3()(fd, newfd, flags);
 	if (r != -1 && !none_live() && ekq_fdobj_alias(fd, newfd) != 0) {
@@ -216,7 +242,7 @@ obj_fcntl(struct ekq_fdobj *obj, int fd, int cmd, uintptr_t arg)
 }
 
 EKQ_EXPORT int
-fcntl(int fd, int cmd, ...)
+WRAP(fcntl)(int fd, int cmd, ...)
 {
 	/* Every command's argument is an int or a pointer, passed in the
 	 * place of one machine word. */
@@ -266,7 +292,7 @@ ms_left(const struct timespec *deadline)
  * nothing the caller asked for waits again for the time left.
  */
 EKQ_EXPORT int
-poll(struct pollfd *fds, nfds_t nfds, int timeout)
+WRAP(poll)(struct pollfd *fds, nfds_t nfds, int timeout)
 {
 	if (none_live())
 		return get_poll()(fds, nfds, timeout);
@@ -335,7 +361,7 @@ poll(struct pollfd *fds, nfds_t nfds, int timeout)
 }
 
 EKQ_EXPORT int
-clock_settime(clockid_t clock, const struct timespec *ts)
+WRAP(clock_settime)(clockid_t clock, const struct timespec *ts)
 {
 	int r = get_clock_settime()(clock, ts);
 	if (r == 0 && clock == CLOCK_REALTIME)
@@ -344,10 +370,23 @@ clock_settime(clockid_t clock, const struct timespec *ts)
 }
 
 EKQ_EXPORT int
-settimeofday(const struct timeval *tv, const struct timezone *tz)
+WRAP(settimeofday)(const struct timeval *tv, const struct timezone *tz)
 {
 	int r = get_settimeofday()(tv, tz);
 	if (r == 0 && tv != NULL)
 		ekq_timerfd_clock_was_set();
 	return r;
 }
+
+INTERPOSE(read)
+INTERPOSE(write)
+INTERPOSE(close)
+INTERPOSE(dup)
+INTERPOSE(dup2)
+INTERPOSE(fcntl)
+INTERPOSE(poll)
+INTERPOSE(clock_settime)
+INTERPOSE(settimeofday)
+#ifdef HAVE_DUP3
+INTERPOSE(dup3)
+#endif
