@@ -92,6 +92,16 @@ ekq_fdobj_init(struct ekq_fdobj *obj, uint8_t type,
 static void
 destroy(struct ekq_fdobj *obj)
 {
+#ifdef HAVE_EVFILT_USER
+	/* Poke knotes are not tied to a descriptor: they go with the object
+	 * (an instance closed since just fails the call). */
+	for (int i = 0; i < obj->nwatchers; i++) {
+		struct kevent kev;
+		EV_SET(&kev, (uintptr_t)obj->watchers[i].fd, EVFILT_USER,
+		    EV_DELETE, 0, 0, NULL);
+		(void)kevent(obj->watchers[i].epfd, &kev, 1, NULL, 0, NULL);
+	}
+#endif
 	free(obj->watchers);
 	pthread_mutex_destroy(&obj->lock);
 	obj->ops->destroy(obj);
@@ -321,9 +331,10 @@ ekq_fdobj_unwatch(int fd, int epfd)
 /*
  * Something changed that Linux would wake the object's waiters for, with
  * poll key `key` (EPOLLIN after a write, EPOLLOUT after a read).  A
- * registration hears of it if it asked for that key (ep_poll_callback()
- * skips the others) and is edge-triggered -- or it is EPOLLOUT, which no
- * knote on the descriptor tells.  Called with obj->lock held.
+ * registration hears of it if it asked for that key: ep_poll_callback()
+ * skips the others.  Its poke knote, level-triggered for a level
+ * registration, then stays on until the pass that takes it finds nothing
+ * to report (and mutes it: wait.c).  Called with obj->lock held.
  */
 void
 ekq_fdobj_poke(struct ekq_fdobj *obj, uint32_t key)
@@ -331,8 +342,7 @@ ekq_fdobj_poke(struct ekq_fdobj *obj, uint32_t key)
 #ifdef HAVE_EVFILT_USER
 	for (int i = 0; i < obj->nwatchers; i++) {
 		const struct ekq_watcher *w = &obj->watchers[i];
-		if (!(w->events & key) ||
-		    (!(w->events & EPOLLET) && key != EPOLLOUT))
+		if (!(w->events & key))
 			continue;
 		struct kevent kev;
 		EV_SET(&kev, (uintptr_t)w->fd, EVFILT_USER, 0,
