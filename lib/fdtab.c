@@ -359,7 +359,7 @@ ekq_fdobj_poke(struct ekq_fdobj *obj, uint32_t key)
 int
 ekq_fdobj_kqueue(bool cloexec)
 {
-	int kq = ekq_sys_kqueue(cloexec);
+	int kq = ekq_new_kqueue(cloexec);
 	if (kq == -1)
 		return -1;
 	if (kq >= EKQ_FDTAB_MAX) {
@@ -478,7 +478,7 @@ rebuild_one(int fd, struct ekq_fdobj *obj)
 	int kq = free_number ? ekq_sys_kqueue(false) : -1;
 	bool ok = kq != -1 && obj->ops->rebuild(obj, kq) == 0 &&
 	    (kq == fd || dup2(kq, fd) != -1) &&
-	    (!obj->fork_cloexec || fcntl(fd, F_SETFD, FD_CLOEXEC) != -1);
+	    ekq_set_cloexec(fd, obj->fork_cloexec) != -1;
 	if (kq != -1 && kq != fd)
 		close(kq);
 	if (!ok) {

@@ -30,7 +30,7 @@ if EKQ_FDTYPES_EMULATED
 check_PROGRAMS += tests/fdtypes/fdtypes-epollkq
 TESTS += tests/fdtypes/fdtypes-epollkq
 tests_fdtypes_fdtypes_epollkq_SOURCES = $(EKQ_FDTYPES_TEST_SOURCES)
-tests_fdtypes_fdtypes_epollkq_CPPFLAGS = -I$(top_srcdir)/include \
+tests_fdtypes_fdtypes_epollkq_CPPFLAGS = -I$(top_srcdir)/include -I$(top_builddir)/include \
 	-I$(top_srcdir)/tests/common \
 	-DFD_EXCLUDE_DIFFS='"diff-fork-shared diff-passed"' \
 	-DFD_PROFILE_DIFFS='"$(EKQ_PROFILE_DIFFS)"'
