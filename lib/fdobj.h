@@ -112,7 +112,10 @@ EKQ_HIDDEN void ekq_fdtab_unlock(void);
 /* fork(): called from fork.c's handlers, with the instance table locked. */
 EKQ_HIDDEN void ekq_fdobj_fork_prepare(void);
 EKQ_HIDDEN void ekq_fdobj_fork_parent(void);
-EKQ_HIDDEN void ekq_fdobj_fork_child(void);
+/* The child: numbers first (before the instances'), then knotes (before
+ * the instances' registrations, which watch them). */
+EKQ_HIDDEN void ekq_fdobj_fork_renumber(void);
+EKQ_HIDDEN void ekq_fdobj_fork_rebuild(void);
 /* Is this thread in fork()'s handlers?  The library's own close() and
  * dup2() there must not touch the table it holds. */
 EKQ_HIDDEN extern _Thread_local bool ekq_in_fork

@@ -455,47 +455,68 @@ void
 ekq_fdobj_fork_parent(void)
 {
 	ekq_in_fork = false;
-	ekq_fdtab_unlock();
 }
 
+/* Drop number `fd`'s mapping: gone in the child, as a kqueue is. */
 static void
-rebuild_one(int fd, struct ekq_fdobj *obj)
+lose(int fd, struct ekq_fdobj *obj)
 {
-	ekq_slot_t *slot = slot_of(fd, false);
+	atomic_store_explicit(slot_of(fd, false), NULL, memory_order_relaxed);
+	if (unref_locked(obj))
+		destroy(obj);
+}
+
+/*
+ * Phase 1: a bare kqueue on each number (a copy for a number that shares
+ * its object with an earlier one).  Every number of ours is taken before
+ * anything is registered anywhere, so that what registering opens
+ * (compat/'s marker) lands on none of them.
+ */
+static void
+renumber_one(int fd, struct ekq_fdobj *obj)
+{
 	if (obj->fork_fd != -1) {
-		/* Another number of the same object: the same copy. */
-		if (dup2(obj->fork_fd, fd) == -1) {
-			atomic_store_explicit(slot, NULL, memory_order_relaxed);
-			if (unref_locked(obj))
-				destroy(obj);
-		}
+		if (dup2(obj->fork_fd, fd) == -1 ||
+		    ekq_set_cloexec(fd, obj->fork_cloexec) == -1)
+			lose(fd, obj);
 		return;
 	}
 	pthread_mutex_t fresh = PTHREAD_MUTEX_INITIALIZER;
 	obj->lock = fresh;
 	/* Asked of the system itself: is the number free, as it should be? */
-	bool free_number = fcntl(fd, F_GETFD) == -1 && errno == EBADF;
-	int kq = free_number ? ekq_sys_kqueue(false) : -1;
-	bool ok = kq != -1 && obj->ops->rebuild(obj, kq) == 0 &&
-	    (kq == fd || dup2(kq, fd) != -1) &&
-	    ekq_set_cloexec(fd, obj->fork_cloexec) != -1;
+	if (fcntl(fd, F_GETFD) != -1 || errno != EBADF) {
+		lose(fd, obj);
+		return;
+	}
+	int kq = ekq_sys_kqueue(false);
+	bool ok = kq != -1 && (kq == fd || dup2(kq, fd) != -1);
 	if (kq != -1 && kq != fd)
 		close(kq);
+	if (ok && ekq_set_cloexec(fd, obj->fork_cloexec) == -1) {
+		close(fd);
+		ok = false;
+	}
 	if (!ok) {
-		/* Gone in the child, as a kqueue is: its number is free (or
-		 * was never ours here). */
-		if (free_number && kq != -1)
-			close(fd);
-		atomic_store_explicit(slot, NULL, memory_order_relaxed);
-		if (unref_locked(obj))
-			destroy(obj);
+		lose(fd, obj);
 		return;
 	}
 	obj->fork_fd = fd;
 }
 
-void
-ekq_fdobj_fork_child(void)
+/* Phase 2: the object's knotes, in its first number's kqueue. */
+static void
+rebuild_one(int fd, struct ekq_fdobj *obj)
+{
+	if (obj->fork_fd != fd)
+		return;
+	if (obj->ops->rebuild(obj, fd) != 0) {
+		/* Half made: gone, its numbers closed. */
+		obj->fork_fd = -2;
+	}
+}
+
+static void
+each_number(void (*fn)(int fd, struct ekq_fdobj *obj))
 {
 	for (int p = 0; p < EKQ_FDTAB_PAGES; p++) {
 		ekq_slot_t *page = atomic_load_explicit(&ekq_fdtab[p],
@@ -504,19 +525,41 @@ ekq_fdobj_fork_child(void)
 			struct ekq_fdobj *obj = atomic_load_explicit(&page[i],
 			    memory_order_relaxed);
 			if (obj != NULL)
-				rebuild_one((p << EKQ_FDTAB_SHIFT) | i, obj);
+				fn((p << EKQ_FDTAB_SHIFT) | i, obj);
 		}
 	}
-	for (int p = 0; p < EKQ_FDTAB_PAGES; p++) {
-		ekq_slot_t *page = atomic_load_explicit(&ekq_fdtab[p],
-		    memory_order_relaxed);
-		for (int i = 0; page != NULL && i < EKQ_FDTAB_PAGE; i++) {
-			struct ekq_fdobj *obj = atomic_load_explicit(&page[i],
-			    memory_order_relaxed);
-			if (obj != NULL)
-				obj->fork_fd = -1;
-		}
+}
+
+static void
+close_failed(int fd, struct ekq_fdobj *obj)
+{
+	if (obj->fork_fd == -2) {
+		close(fd);
+		lose(fd, obj);
 	}
+}
+
+static void
+reset_fork_fd(int fd, struct ekq_fdobj *obj)
+{
+	(void)fd;
+	obj->fork_fd = -1;
+}
+
+void
+ekq_fdobj_fork_renumber(void)
+{
+	/* Made anew, not unlocked: a recursive mutex knows its owner by
+	 * thread id, and the child's thread has another. */
+	fdtab_mutex_init();
+	each_number(renumber_one);
+}
+
+void
+ekq_fdobj_fork_rebuild(void)
+{
+	each_number(rebuild_one);
+	each_number(close_failed);
+	each_number(reset_fork_fd);
 	ekq_in_fork = false;
-	ekq_fdtab_unlock();
 }

@@ -195,10 +195,15 @@ forget_beacon(int epfd, struct ekq_ep *ep, void *arg)
 static void
 child(void)
 {
-	ekq_fdobj_fork_child(); /* registered in the instances rebuilt next */
 	ekq_each_instance_locked(forget_beacon, NULL);
 	ekq_signal_fork_child();
+	/* Every number is taken before anything is registered: registering
+	 * may open descriptors (compat/'s marker), which must land on none
+	 * of ours.  Objects' knotes go in before the registrations that
+	 * watch them. */
+	ekq_fdobj_fork_renumber();
 	ekq_each_instance_locked(renumber, NULL);
+	ekq_fdobj_fork_rebuild();
 	ekq_each_instance_locked(reregister, NULL);
 	ekq_each_instance_locked(close_broken, NULL);
 	ekq_signal_fork_done();

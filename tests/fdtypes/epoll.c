@@ -427,7 +427,7 @@ agree(int fd, bool readable, bool writable)
 	uint32_t ewant = (readable ? EPOLLIN : 0) | (writable ? EPOLLOUT : 0);
 	ck_assert_int_eq(fd_poll(fd, POLLIN | POLLOUT, 0), want);
 	ck_assert_int_eq(fd_select_readable(fd), readable);
-	ck_assert_int_eq(fd_select_writable(fd), writable);
+	/* select() for writing: the select_* cases below. */
 	/* The "not" answers after a real wait: nothing is merely late. */
 	ck_assert_uint_eq(fd_epoll_mask(fd, EPOLLIN | EPOLLOUT,
 	    ewant ? FD_SOON : FD_QUIET), ewant);
@@ -455,6 +455,42 @@ START_TEST(poll_select_and_epoll_agree_on_a_full_eventfd)
 	fd_write_u64(fd, FD_EVENTFD_MAX);
 	agree(fd, true, false);
 	close(fd);
+}
+END_TEST
+
+/* select() for writing, apart: an emulated eventfd is a kqueue, never
+ * writable to select() (diff-select-writable). */
+START_TEST(select_sees_an_eventfd_with_room_writable)
+{
+	int fd = efd(1);
+	ck_assert_int_eq(fd_select_writable(fd), 1);
+	close(fd);
+}
+END_TEST
+
+START_TEST(select_sees_a_full_eventfd_not_writable)
+{
+	int fd = efd(0);
+	fd_write_u64(fd, FD_EVENTFD_MAX);
+	ck_assert_int_eq(fd_select_writable(fd), 0);
+	close(fd);
+}
+END_TEST
+
+START_TEST(select_sees_timerfd_and_signalfd_never_writable)
+{
+	int t = tfd();
+	fd_timer_arm_ms(t, 1, 0);
+	ck_assert_int_eq(fd_poll(t, POLLIN, FD_SOON), POLLIN);
+	ck_assert_int_eq(fd_select_writable(t), 0);
+	close(t);
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR2);
+	int s = signalfd(-1, &set, SFD_NONBLOCK);
+	ck_assert_int_ge(s, 0);
+	ck_assert_int_eq(fd_select_writable(s), 0);
+	close(s);
 }
 END_TEST
 
@@ -552,6 +588,14 @@ fd_epoll_suite(void)
 	tcase_add_test(tc, poll_select_and_epoll_agree_on_an_expired_timerfd);
 	tcase_add_test(tc, poll_select_and_epoll_agree_on_a_signalfd_with_nothing_pending);
 	tcase_add_test(tc, poll_select_and_epoll_agree_on_a_signalfd_with_a_signal_pending);
+	tcase_add_test(tc, select_sees_a_full_eventfd_not_writable);
+	tcase_add_test(tc, select_sees_timerfd_and_signalfd_never_writable);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("select_writable");
+	tcase_set_tags(tc, "diff-select-writable");
+	fd_add_hygiene(tc);
+	tcase_add_test(tc, select_sees_an_eventfd_with_room_writable);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -15,6 +15,10 @@
  *                    open file, one counter.  epollkq: the child's copy
  *                    has the same number and value but is its own object,
  *                    since a BSD child does not inherit kqueues.
+ *  diff-select-writable  select() asked whether an eventfd with room is
+ *                    writable.  Linux: yes.  epollkq: the descriptor is a
+ *                    kqueue, which no kernel calls writable; poll() and
+ *                    epoll, which the library answers, say yes.
  *  diff-passed       a descriptor passed over a unix socket (SCM_RIGHTS)
  *                    and then used.  What arrives is a plain kqueue
  *                    descriptor; the emulation's state for it lives in the
