@@ -45,6 +45,7 @@ static pthread_once_t ekq_atfork_once = PTHREAD_ONCE_INIT;
 static int ekq_marker = -1;
 static unsigned ekq_marker_users;  /* kqueues with the marker registered */
 static struct ekq_kq *ekq_armed;   /* those kqueues, by armed_next */
+static struct ekq_kq *ekq_reclaim_next; /* where the partial walk resumes */
 static struct ekq_kq **ekq_table;  /* descriptor number -> kqueue */
 static int ekq_ntable;
 static uint32_t ekq_next_id = 1;
@@ -57,6 +58,8 @@ static void
 marker_drop_locked(struct ekq_kq *kq)
 {
 	struct ekq_kq **link = &ekq_armed;
+	if (ekq_reclaim_next == kq)
+		ekq_reclaim_next = kq->armed_next;
 	while (*link != kq)
 		link = &(*link)->armed_next;
 	*link = kq->armed_next;
@@ -164,30 +167,54 @@ sweep_some_locked(void)
  * Forget the kqueues closed with the marker registered, so that the marker
  * closes when the last kqueue that needs it is gone.  Called on every entry
  * into compat (skipping `self`, just found open); the walk is over the
- * kqueues with the marker registered only.  ekq_table_lock held.
+ * kqueues with the marker registered only -- all of them while they are
+ * few, else EKQ_RECLAIM_STEP of them per call, resuming where the last
+ * walk stopped: thousands of kqueues with timers that fired would otherwise
+ * cost each call thousands of fcntl()s.  ekq_table_lock held.
  */
+#define EKQ_RECLAIM_ALL 64
+#define EKQ_RECLAIM_STEP 16
+
+/* Its own number's entry, if that number is closed (other entries, adopted
+ * dups, go by the sweeps); ekq_marker_lock held. */
+static bool
+armed_but_closed(const struct ekq_kq *kq, const struct ekq_kq *self)
+{
+	return kq != self && kq->epfd < ekq_ntable &&
+	    ekq_table[kq->epfd] == kq && !entry_valid(kq->epfd);
+}
+
 static void
 marker_reclaim_locked(const struct ekq_kq *self)
 {
-	for (;;) {
+	bool all = ekq_marker_users <= EKQ_RECLAIM_ALL;
+	for (unsigned step = 0; all || step < EKQ_RECLAIM_STEP; step++) {
 		struct ekq_kq *closed = NULL;
 		pthread_mutex_lock(&ekq_marker_lock);
-		for (struct ekq_kq *kq = ekq_armed; kq != NULL;
-		    kq = kq->armed_next) {
-			/* Its own number's entry, if that number is closed
-			 * (other entries, adopted dups, go by the sweeps). */
-			if (kq != self && kq->epfd < ekq_ntable &&
-			    ekq_table[kq->epfd] == kq && !entry_valid(kq->epfd)) {
-				closed = kq;
-				break;
+		if (all) {
+			for (struct ekq_kq *kq = ekq_armed; kq != NULL;
+			    kq = kq->armed_next) {
+				if (armed_but_closed(kq, self)) {
+					closed = kq;
+					break;
+				}
+			}
+		} else {
+			struct ekq_kq *kq = ekq_reclaim_next != NULL ?
+			    ekq_reclaim_next : ekq_armed;
+			if (kq != NULL) {
+				ekq_reclaim_next = kq->armed_next;
+				if (armed_but_closed(kq, self))
+					closed = kq;
 			}
 		}
 		pthread_mutex_unlock(&ekq_marker_lock);
-		if (closed == NULL)
+		if (closed != NULL)
+			/* Frees it (dropping the marker) unless a kevent()
+			 * is in flight on it, or a dup() of it was adopted. */
+			table_clear_locked(closed->epfd);
+		else if (all)
 			return;
-		/* Frees it (dropping the marker) unless a kevent() is in
-		 * flight on it, or a dup() of it was adopted. */
-		table_clear_locked(closed->epfd);
 	}
 }
 
@@ -414,6 +441,7 @@ atfork_child(void)
 	ekq_marker = -1;
 	ekq_marker_users = 0;
 	ekq_armed = NULL;
+	ekq_reclaim_next = NULL;
 	pthread_mutex_unlock(&ekq_marker_lock);
 	pthread_mutex_unlock(&ekq_table_lock);
 }
