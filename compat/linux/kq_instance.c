@@ -80,6 +80,7 @@ kq_free(struct ekq_kq *kq)
 		marker_drop_locked(kq);
 		pthread_mutex_unlock(&ekq_marker_lock);
 	}
+	ekq_helper_free_all(kq);
 	ekq_fd_free_all(kq);
 	ekq_user_free_all(kq);
 	pthread_mutex_destroy(&kq->lock);
@@ -216,6 +217,32 @@ marker_reclaim_locked(const struct ekq_kq *self)
 		else if (all)
 			return;
 	}
+}
+
+void
+ekq_table_lock_acquire(void)
+{
+	pthread_mutex_lock(&ekq_table_lock);
+}
+
+void
+ekq_table_lock_release(void)
+{
+	pthread_mutex_unlock(&ekq_table_lock);
+}
+
+struct ekq_kq *
+ekq_kq_hold_locked(struct ekq_kq *kq)
+{
+	if (!tagged(kq->epfd, kq->owner)) {
+		/* Closed: forget it now, and its knotes with it (unless a
+		 * kevent() is in flight on it). */
+		if (kq->epfd < ekq_ntable && ekq_table[kq->epfd] == kq)
+			table_clear_locked(kq->epfd);
+		return NULL;
+	}
+	kq->refs++;
+	return kq;
 }
 
 static void atfork_prepare(void);
@@ -378,8 +405,12 @@ ekq_kq_arm_marker(struct ekq_kq *kq, bool on)
 			ekq_marker = eventfd(1, EFD_CLOEXEC | EFD_NONBLOCK);
 		struct epoll_event ev = { .events = EPOLLIN,
 			.data.u64 = EKQ_DATA_MARKER | kq->id };
+		/* EEXIST: a kqueue closed under this number left the marker
+		 * here (see ekq_kq_drop_foreign_marker()); it is ours now. */
 		if (ekq_marker != -1 &&
-		    epoll_ctl(kq->epfd, EPOLL_CTL_ADD, ekq_marker, &ev) == 0) {
+		    (epoll_ctl(kq->epfd, EPOLL_CTL_ADD, ekq_marker, &ev) == 0 ||
+		    (errno == EEXIST &&
+		    epoll_ctl(kq->epfd, EPOLL_CTL_MOD, ekq_marker, &ev) == 0))) {
 			ekq_marker_users++;
 			kq->marker_armed = true;
 			kq->armed_next = ekq_armed;
@@ -396,6 +427,21 @@ ekq_kq_arm_marker(struct ekq_kq *kq, bool on)
 }
 
 /*
+ * The marker registered under another kqueue's id: a kqueue whose number
+ * was closed and reused while the helper thread armed its marker (the
+ * table could not yet know).  Drop it, or this kqueue would poll readable
+ * with nothing to return.
+ */
+void
+ekq_kq_drop_foreign_marker(struct ekq_kq *kq)
+{
+	pthread_mutex_lock(&ekq_marker_lock);
+	if (ekq_marker != -1 && !kq->marker_armed)
+		epoll_ctl(kq->epfd, EPOLL_CTL_DEL, ekq_marker, NULL);
+	pthread_mutex_unlock(&ekq_marker_lock);
+}
+
+/*
  * fork(): a BSD kqueue is not inherited.  The child closes its copies.
  * Holding the (leaf) table lock across fork() keeps the table consistent;
  * the states themselves may be mid-change in another thread, so the child
@@ -405,6 +451,7 @@ static void
 atfork_prepare(void)
 {
 	pthread_mutex_lock(&ekq_table_lock);
+	ekq_helper_lock();
 	pthread_mutex_lock(&ekq_marker_lock);
 }
 
@@ -412,6 +459,7 @@ static void
 atfork_parent(void)
 {
 	pthread_mutex_unlock(&ekq_marker_lock);
+	ekq_helper_unlock();
 	pthread_mutex_unlock(&ekq_table_lock);
 }
 
@@ -443,5 +491,6 @@ atfork_child(void)
 	ekq_armed = NULL;
 	ekq_reclaim_next = NULL;
 	pthread_mutex_unlock(&ekq_marker_lock);
+	ekq_helper_atfork_child();
 	pthread_mutex_unlock(&ekq_table_lock);
 }
