@@ -39,8 +39,9 @@
  *
  * Locking: ekq_table_lock protects the descriptor -> kqueue table,
  * ekq_marker_lock the process-wide marker; kq->lock protects everything in
- * one kqueue.  Order: kq->lock, then ekq_table_lock, then ekq_marker_lock.
- * The table lock is never held while a kqueue's lock is taken.  A kqueue's
+ * one kqueue, ekq_helper_lock the timers and signals the helper thread
+ * watches (kq_helper.c).  Order: kq->lock, then ekq_table_lock, then
+ * ekq_helper_lock, then ekq_marker_lock.  The table lock is never held while a kqueue's lock is taken.  A kqueue's
  * filter on another kqueue (ekq_kq_count_pending()) takes the watched
  * kqueue's lock inside its own: the watch graph has no cycles, since Linux
  * refuses epoll loops.  No lock is held while blocked in epoll_wait().
@@ -140,6 +141,25 @@ struct ekq_uknote {             /* an EVFILT_USER knote */
 	bool triggered;
 };
 
+/*
+ * An EVFILT_TIMER or EVFILT_SIGNAL knote: it lives in user space, and the
+ * helper thread (kq_helper.c) counts its firings.  The fields after `kq`
+ * belong to ekq_helper_lock; the rest to kq->lock.
+ */
+struct ekq_hknote {
+	struct ekq_knote kn;
+	struct ekq_hknote *next;  /* kq->hknotes */
+	uintptr_t ident;
+	short filter;
+	struct ekq_kq *kq;
+	int64_t count;            /* firings since the last retrieval */
+	int error;                /* a re-add that failed validation */
+	size_t heap;              /* timers: index in the heap */
+	uint64_t next_ns;         /* timers: next expiry, CLOCK_MONOTONIC */
+	uint64_t period_ns;       /* timers: 0 when it fires once */
+	struct ekq_hknote *snext; /* signals: the knotes of one signal */
+};
+
 struct ekq_kq {
 	pthread_mutex_t lock;
 	int epfd;               /* the main epoll: the kqueue descriptor */
@@ -162,10 +182,15 @@ struct ekq_kq {
 	size_t nuser;
 
 	struct ekq_qlink pending; /* knotes to (re)consider at the next scan */
+
+	struct ekq_hknote *hknotes; /* EVFILT_TIMER and EVFILT_SIGNAL knotes */
+	bool poked;             /* on the helper's list (ekq_helper_lock) */
+	struct ekq_kq *poke_next;
 };
 
 /*
- * Registration data: the marker (bit 63), or a descriptor: number, record
+ * Registration data: the marker (bit 63, the kqueue's id below), or a
+ * descriptor: number, record
  * generation and location.
  */
 #define EKQ_DATA_MARKER   (UINT64_C(1) << 63)
@@ -183,6 +208,7 @@ ekq_data_pack(int fd, uint32_t gen, unsigned loc)
 EKQ_HIDDEN struct ekq_kq *ekq_kq_acquire(int kqfd);
 EKQ_HIDDEN void ekq_kq_release(struct ekq_kq *kq);
 EKQ_HIDDEN void ekq_kq_arm_marker(struct ekq_kq *kq, bool on);
+EKQ_HIDDEN void ekq_kq_drop_foreign_marker(struct ekq_kq *kq);
 
 /* kq_fd.c */
 EKQ_HIDDEN int ekq_fd_change(struct ekq_kq *kq, struct kevent *kev);
@@ -227,6 +253,59 @@ EKQ_HIDDEN void ekq_user_remove(struct ekq_kq *kq, struct ekq_uknote *u);
 EKQ_HIDDEN bool ekq_user_deliver(struct ekq_kq *kq, struct ekq_uknote *u,
     struct kevent *out);
 #define EKQ_SLOT_USER 0xff
+
+/* kq_helper.c: the helper thread, and the knotes it fires */
+#define EKQ_SLOT_HELPER 0xfe
+#define EKQ_NOHEAP ((size_t)-1)
+EKQ_HIDDEN void ekq_helper_lock(void);
+EKQ_HIDDEN void ekq_helper_unlock(void);
+/* Start the thread if it is not running; helper lock held.  0 or errno. */
+EKQ_HIDDEN int ekq_helper_start_locked(void);
+/* Make the thread look again (a nearer timer, a new signal); lock held. */
+EKQ_HIDDEN void ekq_helper_wake_locked(void);
+/* `hk` fired `n` times: count it and have its kqueue told; lock held. */
+EKQ_HIDDEN void ekq_helper_fired_locked(struct ekq_hknote *hk, int64_t n);
+EKQ_HIDDEN int ekq_helper_change(struct ekq_kq *kq, struct kevent *kev);
+EKQ_HIDDEN struct ekq_hknote *ekq_helper_of(struct ekq_knote *kn);
+EKQ_HIDDEN bool ekq_helper_deliver(struct ekq_kq *kq, struct ekq_hknote *hk,
+    struct kevent *out);
+EKQ_HIDDEN bool ekq_helper_ready(struct ekq_hknote *hk);
+/* From kq_free(): the kqueue's knotes go, under ekq_table_lock. */
+EKQ_HIDDEN void ekq_helper_free_all(struct ekq_kq *kq);
+
+/* fork(): the child has no helper thread; the helper lock is released. */
+EKQ_HIDDEN void ekq_helper_atfork_child(void);
+
+/* kq_timer.c: EVFILT_TIMER, on a heap of deadlines (helper lock held) */
+/* filt_timervalidate() and filt_timerstart(): 0 or errno (then disarmed). */
+EKQ_HIDDEN int ekq_timer_arm_locked(struct ekq_hknote *hk);
+EKQ_HIDDEN void ekq_timer_disarm_locked(struct ekq_hknote *hk);
+EKQ_HIDDEN void ekq_timer_expire_locked(uint64_t now_ns);
+EKQ_HIDDEN uint64_t ekq_timer_next_locked(void); /* UINT64_MAX: none */
+EKQ_HIDDEN uint64_t ekq_now_ns(void);
+EKQ_HIDDEN void ekq_timer_forget_all_locked(void);
+
+/* kq_signal.c: EVFILT_SIGNAL (helper lock held) */
+EKQ_HIDDEN int ekq_signal_attach_locked(struct ekq_hknote *hk);
+EKQ_HIDDEN void ekq_signal_detach_locked(struct ekq_hknote *hk);
+/* Count what arrived; the descriptor to poll (-1: none), and how long at
+ * most to wait for a signal that sits pending (ms, -1: no limit). */
+EKQ_HIDDEN void ekq_signal_collect_locked(int *pollfd, int *recheck_ms);
+/* After the helper's poll of that descriptor: what woke it. */
+EKQ_HIDDEN void ekq_signal_after_wait_locked(void);
+/* An event of the signal was retrieved. */
+EKQ_HIDDEN void ekq_signal_retrieved_locked(int sig);
+/* Wake a helper blocked in ppoll(). */
+EKQ_HIDDEN void ekq_signal_kick_locked(void);
+/* In a fork child: the helper is gone, compat's handlers go too. */
+EKQ_HIDDEN void ekq_signal_forget_all_locked(void);
+
+/* kq_instance.c, for the helper */
+EKQ_HIDDEN void ekq_table_lock_acquire(void);
+EKQ_HIDDEN void ekq_table_lock_release(void);
+/* With ekq_table_lock: a reference on `kq` if its descriptor is still the
+ * kqueue (else it is forgotten, as close() would have it); NULL if not. */
+EKQ_HIDDEN struct ekq_kq *ekq_kq_hold_locked(struct ekq_kq *kq);
 
 /* kq_kevent.c: the pending list */
 /* Events pending on kqueue `kqfd` (for EVFILT_READ on it), -1 if not ours. */

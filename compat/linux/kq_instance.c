@@ -45,6 +45,7 @@ static pthread_once_t ekq_atfork_once = PTHREAD_ONCE_INIT;
 static int ekq_marker = -1;
 static unsigned ekq_marker_users;  /* kqueues with the marker registered */
 static struct ekq_kq *ekq_armed;   /* those kqueues, by armed_next */
+static struct ekq_kq *ekq_reclaim_next; /* where the partial walk resumes */
 static struct ekq_kq **ekq_table;  /* descriptor number -> kqueue */
 static int ekq_ntable;
 static uint32_t ekq_next_id = 1;
@@ -57,6 +58,8 @@ static void
 marker_drop_locked(struct ekq_kq *kq)
 {
 	struct ekq_kq **link = &ekq_armed;
+	if (ekq_reclaim_next == kq)
+		ekq_reclaim_next = kq->armed_next;
 	while (*link != kq)
 		link = &(*link)->armed_next;
 	*link = kq->armed_next;
@@ -77,6 +80,7 @@ kq_free(struct ekq_kq *kq)
 		marker_drop_locked(kq);
 		pthread_mutex_unlock(&ekq_marker_lock);
 	}
+	ekq_helper_free_all(kq);
 	ekq_fd_free_all(kq);
 	ekq_user_free_all(kq);
 	pthread_mutex_destroy(&kq->lock);
@@ -164,31 +168,81 @@ sweep_some_locked(void)
  * Forget the kqueues closed with the marker registered, so that the marker
  * closes when the last kqueue that needs it is gone.  Called on every entry
  * into compat (skipping `self`, just found open); the walk is over the
- * kqueues with the marker registered only.  ekq_table_lock held.
+ * kqueues with the marker registered only -- all of them while they are
+ * few, else EKQ_RECLAIM_STEP of them per call, resuming where the last
+ * walk stopped: thousands of kqueues with timers that fired would otherwise
+ * cost each call thousands of fcntl()s.  ekq_table_lock held.
  */
+#define EKQ_RECLAIM_ALL 64
+#define EKQ_RECLAIM_STEP 16
+
+/* Its own number's entry, if that number is closed (other entries, adopted
+ * dups, go by the sweeps); ekq_marker_lock held. */
+static bool
+armed_but_closed(const struct ekq_kq *kq, const struct ekq_kq *self)
+{
+	return kq != self && kq->epfd < ekq_ntable &&
+	    ekq_table[kq->epfd] == kq && !entry_valid(kq->epfd);
+}
+
 static void
 marker_reclaim_locked(const struct ekq_kq *self)
 {
-	for (;;) {
+	bool all = ekq_marker_users <= EKQ_RECLAIM_ALL;
+	for (unsigned step = 0; all || step < EKQ_RECLAIM_STEP; step++) {
 		struct ekq_kq *closed = NULL;
 		pthread_mutex_lock(&ekq_marker_lock);
-		for (struct ekq_kq *kq = ekq_armed; kq != NULL;
-		    kq = kq->armed_next) {
-			/* Its own number's entry, if that number is closed
-			 * (other entries, adopted dups, go by the sweeps). */
-			if (kq != self && kq->epfd < ekq_ntable &&
-			    ekq_table[kq->epfd] == kq && !entry_valid(kq->epfd)) {
-				closed = kq;
-				break;
+		if (all) {
+			for (struct ekq_kq *kq = ekq_armed; kq != NULL;
+			    kq = kq->armed_next) {
+				if (armed_but_closed(kq, self)) {
+					closed = kq;
+					break;
+				}
+			}
+		} else {
+			struct ekq_kq *kq = ekq_reclaim_next != NULL ?
+			    ekq_reclaim_next : ekq_armed;
+			if (kq != NULL) {
+				ekq_reclaim_next = kq->armed_next;
+				if (armed_but_closed(kq, self))
+					closed = kq;
 			}
 		}
 		pthread_mutex_unlock(&ekq_marker_lock);
-		if (closed == NULL)
+		if (closed != NULL)
+			/* Frees it (dropping the marker) unless a kevent()
+			 * is in flight on it, or a dup() of it was adopted. */
+			table_clear_locked(closed->epfd);
+		else if (all)
 			return;
-		/* Frees it (dropping the marker) unless a kevent() is in
-		 * flight on it, or a dup() of it was adopted. */
-		table_clear_locked(closed->epfd);
 	}
+}
+
+void
+ekq_table_lock_acquire(void)
+{
+	pthread_mutex_lock(&ekq_table_lock);
+}
+
+void
+ekq_table_lock_release(void)
+{
+	pthread_mutex_unlock(&ekq_table_lock);
+}
+
+struct ekq_kq *
+ekq_kq_hold_locked(struct ekq_kq *kq)
+{
+	if (!tagged(kq->epfd, kq->owner)) {
+		/* Closed: forget it now, and its knotes with it (unless a
+		 * kevent() is in flight on it). */
+		if (kq->epfd < ekq_ntable && ekq_table[kq->epfd] == kq)
+			table_clear_locked(kq->epfd);
+		return NULL;
+	}
+	kq->refs++;
+	return kq;
 }
 
 static void atfork_prepare(void);
@@ -351,8 +405,12 @@ ekq_kq_arm_marker(struct ekq_kq *kq, bool on)
 			ekq_marker = eventfd(1, EFD_CLOEXEC | EFD_NONBLOCK);
 		struct epoll_event ev = { .events = EPOLLIN,
 			.data.u64 = EKQ_DATA_MARKER | kq->id };
+		/* EEXIST: a kqueue closed under this number left the marker
+		 * here (see ekq_kq_drop_foreign_marker()); it is ours now. */
 		if (ekq_marker != -1 &&
-		    epoll_ctl(kq->epfd, EPOLL_CTL_ADD, ekq_marker, &ev) == 0) {
+		    (epoll_ctl(kq->epfd, EPOLL_CTL_ADD, ekq_marker, &ev) == 0 ||
+		    (errno == EEXIST &&
+		    epoll_ctl(kq->epfd, EPOLL_CTL_MOD, ekq_marker, &ev) == 0))) {
 			ekq_marker_users++;
 			kq->marker_armed = true;
 			kq->armed_next = ekq_armed;
@@ -369,6 +427,21 @@ ekq_kq_arm_marker(struct ekq_kq *kq, bool on)
 }
 
 /*
+ * The marker registered under another kqueue's id: a kqueue whose number
+ * was closed and reused while the helper thread armed its marker (the
+ * table could not yet know).  Drop it, or this kqueue would poll readable
+ * with nothing to return.
+ */
+void
+ekq_kq_drop_foreign_marker(struct ekq_kq *kq)
+{
+	pthread_mutex_lock(&ekq_marker_lock);
+	if (ekq_marker != -1 && !kq->marker_armed)
+		epoll_ctl(kq->epfd, EPOLL_CTL_DEL, ekq_marker, NULL);
+	pthread_mutex_unlock(&ekq_marker_lock);
+}
+
+/*
  * fork(): a BSD kqueue is not inherited.  The child closes its copies.
  * Holding the (leaf) table lock across fork() keeps the table consistent;
  * the states themselves may be mid-change in another thread, so the child
@@ -378,6 +451,7 @@ static void
 atfork_prepare(void)
 {
 	pthread_mutex_lock(&ekq_table_lock);
+	ekq_helper_lock();
 	pthread_mutex_lock(&ekq_marker_lock);
 }
 
@@ -385,6 +459,7 @@ static void
 atfork_parent(void)
 {
 	pthread_mutex_unlock(&ekq_marker_lock);
+	ekq_helper_unlock();
 	pthread_mutex_unlock(&ekq_table_lock);
 }
 
@@ -414,6 +489,8 @@ atfork_child(void)
 	ekq_marker = -1;
 	ekq_marker_users = 0;
 	ekq_armed = NULL;
+	ekq_reclaim_next = NULL;
 	pthread_mutex_unlock(&ekq_marker_lock);
+	ekq_helper_atfork_child();
 	pthread_mutex_unlock(&ekq_table_lock);
 }

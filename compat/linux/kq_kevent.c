@@ -277,6 +277,10 @@ scan_pending(struct ekq_kq *kq, struct scan_ctx *ctx, struct kevent *out,
 			ekq_pending_remove(kq, kn);
 			if (ekq_user_deliver(kq, u, &out[n]))
 				n++;
+		} else if (kn->slot == EKQ_SLOT_HELPER) {
+			ekq_pending_remove(kq, kn);
+			if (ekq_helper_deliver(kq, ekq_helper_of(kn), &out[n]))
+				n++;
 		} else {
 			n += process_pending_fd(kq, ctx, kn, &out[n]);
 		}
@@ -310,8 +314,12 @@ process(struct ekq_kq *kq, struct scan_ctx *ctx,
 	for (int i = 0; i < got; i++) {
 		uint64_t data = evs[i].data.u64;
 		int left = out == NULL ? 0 : room - n;
-		if (data & EKQ_DATA_MARKER)
-			continue; /* the pending list is scanned by the caller */
+		if (data & EKQ_DATA_MARKER) {
+			/* The pending list is scanned by the caller. */
+			if ((uint32_t)data != kq->id)
+				ekq_kq_drop_foreign_marker(kq);
+			continue;
+		}
 		struct ekq_fdrec *rec = ekq_fd_lookup(kq, data);
 		unsigned loc = EKQ_DATA_LOC(data);
 		if (rec == NULL || !(rec->locreg & (1u << loc))) {
@@ -556,6 +564,9 @@ apply(struct ekq_kq *kq, struct kevent *kev)
 		return ekq_fd_change(kq, kev);
 	case EVFILT_USER:
 		return ekq_user_change(kq, kev);
+	case EVFILT_TIMER:
+	case EVFILT_SIGNAL:
+		return ekq_helper_change(kq, kev);
 	default:
 		return EINVAL;
 	}

@@ -18,6 +18,8 @@ tests_kqueue_kqueue_conformance_SOURCES = \
 	tests/kqueue/kqfd.c \
 	tests/kqueue/except.c \
 	tests/kqueue/user.c \
+	tests/kqueue/timer.c \
+	tests/kqueue/signal.c \
 	tests/kqueue/clear.c \
 	tests/kqueue/oneshot_dispatch.c \
 	tests/kqueue/receipt.c \

@@ -15,6 +15,8 @@ extern Suite *kq_pty_suite(void);
 extern Suite *kq_kqfd_suite(void);
 extern Suite *kq_except_suite(void);
 extern Suite *kq_user_suite(void);
+extern Suite *kq_timer_suite(void);
+extern Suite *kq_signal_suite(void);
 extern Suite *kq_clear_suite(void);
 extern Suite *kq_oneshot_dispatch_suite(void);
 extern Suite *kq_receipt_suite(void);
@@ -40,6 +42,8 @@ main(void)
 		kq_kqfd_suite,
 		kq_except_suite,
 		kq_user_suite,
+		kq_timer_suite,
+		kq_signal_suite,
 		kq_clear_suite,
 		kq_oneshot_dispatch_suite,
 		kq_receipt_suite,

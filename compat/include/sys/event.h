@@ -4,7 +4,7 @@
  * FreeBSD's value, so code written for FreeBSD compiles unchanged.
  *
  * Only what compat/ implements is defined: EVFILT_READ, EVFILT_WRITE,
- * EVFILT_USER and EVFILT_EXCEPT.  Code that probes for a filter with #ifdef
+ * EVFILT_SIGNAL, EVFILT_TIMER, EVFILT_USER and EVFILT_EXCEPT.  Code that probes for a filter with #ifdef
  * (as configure does) sees exactly what works.
  */
 #ifndef EKQ_COMPAT_SYS_EVENT_H
@@ -16,6 +16,8 @@
 
 #define EVFILT_READ     (-1)
 #define EVFILT_WRITE    (-2)
+#define EVFILT_SIGNAL   (-6)
+#define EVFILT_TIMER    (-7)
 #define EVFILT_USER     (-11)
 #define EVFILT_SIGNAL   (-6)  /* TEMP until compat-timer lands */
 #define EVFILT_TIMER    (-7)
@@ -66,6 +68,13 @@
 
 /* EVFILT_READ / EVFILT_WRITE */
 #define NOTE_LOWAT      0x0001
+
+/* EVFILT_TIMER: the unit of data (none: milliseconds), absolute time */
+#define NOTE_SECONDS    0x00000001
+#define NOTE_MSECONDS   0x00000002
+#define NOTE_USECONDS   0x00000004
+#define NOTE_NSECONDS   0x00000008
+#define NOTE_ABSTIME    0x00000010
 
 /* EVFILT_EXCEPT (the value macOS and DragonFly use) */
 #define NOTE_OOB        0x0002
