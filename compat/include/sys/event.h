@@ -19,8 +19,6 @@
 #define EVFILT_SIGNAL   (-6)
 #define EVFILT_TIMER    (-7)
 #define EVFILT_USER     (-11)
-#define EVFILT_SIGNAL   (-6)  /* TEMP until compat-timer lands */
-#define EVFILT_TIMER    (-7)
 /*
  * FreeBSD has no EVFILT_EXCEPT; macOS, OpenBSD and DragonFly do, each with
  * its own number.  This one lies outside FreeBSD's range so that it can
@@ -58,13 +56,6 @@
 #define NOTE_FFCTRLMASK 0xc0000000
 #define NOTE_FFLAGSMASK 0x00ffffff
 #define NOTE_TRIGGER    0x01000000
-
-/* EVFILT_TIMER (TEMP) */
-#define NOTE_SECONDS 0x1
-#define NOTE_MSECONDS 0x2
-#define NOTE_USECONDS 0x4
-#define NOTE_NSECONDS 0x8
-#define NOTE_ABSTIME 0x10
 
 /* EVFILT_READ / EVFILT_WRITE */
 #define NOTE_LOWAT      0x0001
