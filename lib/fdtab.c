@@ -455,6 +455,7 @@ void
 ekq_fdobj_fork_parent(void)
 {
 	ekq_in_fork = false;
+	ekq_fdtab_unlock();
 }
 
 /* Drop number `fd`'s mapping: gone in the child, as a kqueue is. */
