@@ -32,7 +32,7 @@ TESTS += tests/fdtypes/fdtypes-epollkq
 tests_fdtypes_fdtypes_epollkq_SOURCES = $(EKQ_FDTYPES_TEST_SOURCES)
 tests_fdtypes_fdtypes_epollkq_CPPFLAGS = -I$(top_srcdir)/include -I$(top_builddir)/include \
 	-I$(top_srcdir)/tests/common \
-	-DFD_EXCLUDE_DIFFS='"diff-fork-shared diff-passed diff-select-writable"' \
+	-DFD_EXCLUDE_DIFFS='"diff-fork-shared diff-passed diff-select-writable diff-si-code"' \
 	-DFD_PROFILE_DIFFS='"$(EKQ_PROFILE_DIFFS)"'
 tests_fdtypes_fdtypes_epollkq_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_fdtypes_fdtypes_epollkq_LDADD = libepollkq.la tests/common/libekqtest.la $(CHECK_LIBS)

@@ -19,6 +19,10 @@
  *                    writable.  Linux: yes.  epollkq: the descriptor is a
  *                    kqueue, which no kernel calls writable; poll() and
  *                    epoll, which the library answers, say yes.
+ *  diff-si-code      ssi_code of a signal sent to one thread.  Linux:
+ *                    SI_TKILL.  epollkq: the si_code sigtimedwait() gives,
+ *                    which is the system's own (FreeBSD: SI_LWP; glibc
+ *                    folds SI_TKILL into SI_USER).
  *  diff-passed       a descriptor passed over a unix socket (SCM_RIGHTS)
  *                    and then used.  What arrives is a plain kqueue
  *                    descriptor; the emulation's state for it lives in the

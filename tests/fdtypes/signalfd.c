@@ -526,6 +526,11 @@ fd_signalfd_suite(void)
 	tcase_add_test(tc, signalfd_sigqueue_reports_the_int_value);
 	tcase_add_test(tc, signalfd_sigqueue_reports_the_pointer_value);
 	tcase_add_test(tc, signalfd_sigqueue_reports_the_sender_pid_and_uid);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("siginfo_tkill");
+	tcase_set_tags(tc, "diff-si-code");
+	fd_add_hygiene(tc);
 	tcase_add_test(tc, signalfd_pthread_kill_is_reported_as_si_tkill);
 	suite_add_tcase(s, tc);
 
