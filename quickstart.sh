@@ -36,6 +36,23 @@ if deps_missing; then
 	fi
 fi
 
+# CI also builds the epoll-shim names (--enable-epoll-shim-compat), whose
+# test needs meson and ninja.
+if [ -n "${CI:-}" ] && ! { have meson && { have ninja || have ninja-build; }; }; then
+	echo "quickstart: installing meson and ninja (CI)"
+	if have apt-get; then
+		as_root apt-get update -qq
+		as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq meson ninja-build
+	elif have brew; then
+		brew install meson ninja
+	elif have pkg; then
+		as_root pkg install -y meson ninja
+	else
+		echo "quickstart: install meson and ninja" >&2
+		exit 1
+	fi
+fi
+
 MAKE=make
 have gmake && MAKE=gmake
 jobs=$( (getconf _NPROCESSORS_ONLN || sysctl -n hw.ncpu || echo 2) 2>/dev/null)
@@ -43,8 +60,10 @@ jobs=$( (getconf _NPROCESSORS_ONLN || sysctl -n hw.ncpu || echo 2) 2>/dev/null)
 # Build, and install into a scratch prefix inside the tree.
 prefix="$PWD/_install"
 autoreconf -fi
-# CI builds treat warnings as errors.
-./configure --prefix="$prefix" ${CI:+--enable-werror} ${EPOLLKQ_CONFIGURE_FLAGS:-}
+# CI builds treat warnings as errors, and install and test the epoll-shim
+# names too.
+./configure --prefix="$prefix" ${CI:+--enable-werror --enable-epoll-shim-compat} \
+    ${EPOLLKQ_CONFIGURE_FLAGS:-}
 $MAKE -j"$jobs"
 $MAKE install
 

@@ -30,7 +30,15 @@ fi
 (cd "$root" && find . \( -type f -o -type l \) | sed 's|^\./||') |
   sed -e 's|^lib/pkgconfig/|libdata/pkgconfig/|' -e '/\.la$/d' \
       -e 's|^\(share/man/man[0-9a-z]*/.*\)$|\1.gz|' | LC_ALL=C sort >"$tmp/installed"
-grep -v '^@' "$plist" | LC_ALL=C sort >"$tmp/plist"
+# A line for a port option (%%OPT%%path) counts when this build has the
+# configure switch behind OPT: EKQ_PLIST_OPTIONS names the ones it has.
+grep -v '^@' "$plist" |
+  awk -v on=" ${EKQ_PLIST_OPTIONS:-} " '
+    match($0, /^%%[A-Z0-9_]+%%/) {
+      if (index(on, " " substr($0, 3, RLENGTH - 4) " ")) print substr($0, RLENGTH + 1)
+      next
+    }
+    { print }' | LC_ALL=C sort >"$tmp/plist"
 
 if ! diff -u "$tmp/plist" "$tmp/installed" >"$tmp/diff"; then
   echo "check-plist: $plist (-) differs from what make install installs (+):"
