@@ -170,8 +170,10 @@ struct ekq_kq {
 	struct ekq_kq *orphan_next; /* abandoned in a fork child */
 	uint32_t next_gen;
 	uint32_t next_scan;     /* scan ids, for "once per scan" */
-	bool marker_armed;      /* the marker is registered in epfd */
-	struct ekq_kq *armed_next; /* the kqueues with marker_armed */
+	bool marker_armed;      /* a marker is registered in epfd */
+	int marker;             /* which (index in the marker pool) */
+	struct ekq_kq *armed_next, *armed_prev; /* the kqueues with
+				 * marker_armed */
 
 	struct ekq_fdrec **byfd;/* descriptor number -> record */
 	int nbyfd;

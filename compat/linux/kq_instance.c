@@ -10,16 +10,24 @@
  * kqueue) is matched to its state with kcmp(KCMP_FILE).
  *
  * While a kqueue has events pending in user space (EVFILT_USER triggers,
- * deferred EV_CLEAR events), a process-wide "marker" eventfd whose counter
- * is always 1 is registered in its epoll, so that the kqueue descriptor
- * polls readable.  The marker exists only while some kqueue needs it.  It
- * is the one descriptor compat holds besides the kqueues themselves, and
- * it cannot be avoided or hidden: the kernel drops a registration when its
- * file is released, so an open file must back it, and only a descriptor can
- * hold a file open.  Nor can it go with the kqueue: compat does not see
- * close().  So a kqueue closed with its marker registered leaves the marker
- * open -- one descriptor per process, not per kqueue -- until the next call
- * into compat, which finds such kqueues (marker_reclaim_locked()).
+ * deferred EV_CLEAR events), a "marker" eventfd whose counter is always 1
+ * is registered in its epoll, so that the kqueue descriptor polls
+ * readable.  A marker exists only while some kqueue needs it.  Markers are
+ * the only descriptors compat holds besides the kqueues themselves, and
+ * they cannot be avoided or hidden: the kernel drops a registration when
+ * its file is released, so an open file must back it, and only a
+ * descriptor can hold a file open.  Nor can one go with its kqueue: compat
+ * does not see close().  So a kqueue closed with a marker registered leaves
+ * it open until the next call into compat, which finds such kqueues
+ * (marker_reclaim_locked()).
+ *
+ * One marker serves at most EKQ_MARKER_FANOUT kqueues.  Linux bounds the
+ * wakeup paths that leave one file through nested epolls
+ * (fs/eventpoll.c: path_limits[] = { 1000, 500, 100, 50, 10 } for paths
+ * of 1 to 5 epolls; EPOLL_CTL_ADD beyond them fails with EINVAL): a marker
+ * in 500 kqueues that are all registered in one epoll would be refused by
+ * the 501st.  With at most 64 kqueues a marker, kqueues nested three deep
+ * stay within the limits, at one marker per 64 kqueues with events.
  *
  * Locks: the order is a kqueue's lock, ekq_table_lock, ekq_marker_lock; the
  * marker lock is a leaf.
@@ -42,8 +50,14 @@
 static pthread_mutex_t ekq_table_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t ekq_marker_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t ekq_atfork_once = PTHREAD_ONCE_INIT;
-static int ekq_marker = -1;
-static unsigned ekq_marker_users;  /* kqueues with the marker registered */
+#define EKQ_MARKER_FANOUT 64
+#define EKQ_MAX_MARKERS 1024
+static struct {
+	int fd;                    /* -1: none */
+	unsigned users;            /* kqueues with it registered */
+} ekq_markers[EKQ_MAX_MARKERS];
+static int ekq_nmarkers;           /* slots ever used */
+static unsigned ekq_marker_users;  /* kqueues with a marker registered */
 static struct ekq_kq *ekq_armed;   /* those kqueues, by armed_next */
 static struct ekq_kq *ekq_reclaim_next; /* where the partial walk resumes */
 static struct ekq_kq **ekq_table;  /* descriptor number -> kqueue */
@@ -53,22 +67,49 @@ static size_t ekq_nlive;           /* entries in the table */
 static size_t ekq_sweep_at = 64;   /* check every entry past this many */
 static int ekq_sweep_next;         /* round-robin cursor */
 
-/* `kq` no longer has the marker registered; ekq_marker_lock held. */
+/* `kq` no longer has its marker registered; ekq_marker_lock held. */
 static void
 marker_drop_locked(struct ekq_kq *kq)
 {
-	struct ekq_kq **link = &ekq_armed;
 	if (ekq_reclaim_next == kq)
 		ekq_reclaim_next = kq->armed_next;
-	while (*link != kq)
-		link = &(*link)->armed_next;
-	*link = kq->armed_next;
-	kq->armed_next = NULL;
+	if (kq->armed_prev != NULL)
+		kq->armed_prev->armed_next = kq->armed_next;
+	else
+		ekq_armed = kq->armed_next;
+	if (kq->armed_next != NULL)
+		kq->armed_next->armed_prev = kq->armed_prev;
+	kq->armed_next = kq->armed_prev = NULL;
 	kq->marker_armed = false;
-	if (--ekq_marker_users == 0) {
-		close(ekq_marker);
-		ekq_marker = -1;
+	ekq_marker_users--;
+	int m = kq->marker;
+	if (--ekq_markers[m].users == 0) {
+		close(ekq_markers[m].fd);
+		ekq_markers[m].fd = -1;
 	}
+}
+
+/* A marker with room for one more kqueue, opened if need be; -1 if none.
+ * ekq_marker_lock held. */
+static int
+marker_pick_locked(void)
+{
+	int free_slot = -1;
+	for (int m = 0; m < ekq_nmarkers; m++) {
+		if (ekq_markers[m].fd != -1 &&
+		    ekq_markers[m].users < EKQ_MARKER_FANOUT)
+			return m;
+		if (ekq_markers[m].fd == -1 && free_slot == -1)
+			free_slot = m;
+	}
+	if (free_slot == -1) {
+		if (ekq_nmarkers == EKQ_MAX_MARKERS)
+			return -1;
+		free_slot = ekq_nmarkers++;
+	}
+	ekq_markers[free_slot].fd = eventfd(1, EFD_CLOEXEC | EFD_NONBLOCK);
+	ekq_markers[free_slot].users = 0;
+	return ekq_markers[free_slot].fd == -1 ? -1 : free_slot;
 }
 
 static void
@@ -401,26 +442,32 @@ ekq_kq_arm_marker(struct ekq_kq *kq, bool on)
 		return;
 	pthread_mutex_lock(&ekq_marker_lock);
 	if (on) {
-		if (ekq_marker == -1)
-			ekq_marker = eventfd(1, EFD_CLOEXEC | EFD_NONBLOCK);
+		int m = marker_pick_locked();
+		int fd = m == -1 ? -1 : ekq_markers[m].fd;
 		struct epoll_event ev = { .events = EPOLLIN,
 			.data.u64 = EKQ_DATA_MARKER | kq->id };
 		/* EEXIST: a kqueue closed under this number left the marker
 		 * here (see ekq_kq_drop_foreign_marker()); it is ours now. */
-		if (ekq_marker != -1 &&
-		    (epoll_ctl(kq->epfd, EPOLL_CTL_ADD, ekq_marker, &ev) == 0 ||
+		if (fd != -1 &&
+		    (epoll_ctl(kq->epfd, EPOLL_CTL_ADD, fd, &ev) == 0 ||
 		    (errno == EEXIST &&
-		    epoll_ctl(kq->epfd, EPOLL_CTL_MOD, ekq_marker, &ev) == 0))) {
+		    epoll_ctl(kq->epfd, EPOLL_CTL_MOD, fd, &ev) == 0))) {
 			ekq_marker_users++;
+			ekq_markers[m].users++;
+			kq->marker = m;
 			kq->marker_armed = true;
+			kq->armed_prev = NULL;
 			kq->armed_next = ekq_armed;
+			if (ekq_armed != NULL)
+				ekq_armed->armed_prev = kq;
 			ekq_armed = kq;
-		} else if (ekq_marker != -1 && ekq_marker_users == 0) {
-			close(ekq_marker);
-			ekq_marker = -1;
+		} else if (fd != -1 && ekq_markers[m].users == 0) {
+			close(fd);
+			ekq_markers[m].fd = -1;
 		}
 	} else {
-		epoll_ctl(kq->epfd, EPOLL_CTL_DEL, ekq_marker, NULL);
+		epoll_ctl(kq->epfd, EPOLL_CTL_DEL, ekq_markers[kq->marker].fd,
+		    NULL);
 		marker_drop_locked(kq);
 	}
 	pthread_mutex_unlock(&ekq_marker_lock);
@@ -436,8 +483,12 @@ void
 ekq_kq_drop_foreign_marker(struct ekq_kq *kq)
 {
 	pthread_mutex_lock(&ekq_marker_lock);
-	if (ekq_marker != -1 && !kq->marker_armed)
-		epoll_ctl(kq->epfd, EPOLL_CTL_DEL, ekq_marker, NULL);
+	/* Which marker is not known: the one registered says ENOENT to none
+	 * but itself. */
+	for (int m = 0; m < ekq_nmarkers && !kq->marker_armed; m++)
+		if (ekq_markers[m].fd != -1)
+			epoll_ctl(kq->epfd, EPOLL_CTL_DEL, ekq_markers[m].fd,
+			    NULL);
 	pthread_mutex_unlock(&ekq_marker_lock);
 }
 
@@ -484,9 +535,13 @@ atfork_child(void)
 		ekq_table[fd] = NULL;
 	}
 	ekq_nlive = 0;
-	if (ekq_marker != -1)
-		close(ekq_marker);
-	ekq_marker = -1;
+	for (int m = 0; m < ekq_nmarkers; m++) {
+		if (ekq_markers[m].fd != -1)
+			close(ekq_markers[m].fd);
+		ekq_markers[m].fd = -1;
+		ekq_markers[m].users = 0;
+	}
+	ekq_nmarkers = 0;
 	ekq_marker_users = 0;
 	ekq_armed = NULL;
 	ekq_reclaim_next = NULL;
