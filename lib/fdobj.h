@@ -63,6 +63,9 @@ struct ekq_fdops {
 	/* fork() child: the knotes again, in `kq`, a new kqueue; its locks
 	 * made anew (a thread of the parent may have held them). */
 	int (*rebuild)(struct ekq_fdobj *obj, int kq);
+	/* Its last number closes: knotes of its own to take out (fdtab.c
+	 * takes the user and timer knotes). */
+	void (*detach)(struct ekq_fdobj *obj, int kq);
 	void (*destroy)(struct ekq_fdobj *obj);
 };
 

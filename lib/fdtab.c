@@ -224,8 +224,24 @@ ekq_fdobj_forget(int fd)
 		atomic_store_explicit(slot, NULL, memory_order_release);
 	bool gone = obj != NULL && unref_locked(obj);
 	ekq_fdtab_unlock();
-	if (gone)
+	if (gone) {
+		/*
+		 * The last number is about to close: its knotes are taken out
+		 * first.  A kernel would drop them with the descriptor; a
+		 * kqueue in user space (compat/) cannot see close(), and would
+		 * keep what backs them -- its marker, its signal watch --
+		 * until it next looked.
+		 */
+		struct kevent kev[2];
+		EV_SET(&kev[0], 1, EVFILT_TIMER, EV_DELETE, 0, 0, NULL);
+		EV_SET(&kev[1], 0, EVFILT_USER, EV_DELETE, 0, 0, NULL);
+		(void)kevent(fd, &kev[0], 1, NULL, 0, NULL);
+		(void)kevent(fd, &kev[1], 1, NULL, 0, NULL);
+		if (obj->ops->detach != NULL)
+			obj->ops->detach(obj, fd);
+		ekq_fdobj_drain(fd);
 		destroy(obj);
+	}
 }
 
 /* The object type at `fd` (0 if none) and its serial. */

@@ -158,6 +158,14 @@ sfd_rebuild(struct ekq_fdobj *obj, int kq)
 }
 
 static void
+sfd_detach(struct ekq_fdobj *obj, int kq)
+{
+	sigset_t none;
+	sigemptyset(&none);
+	(void)set_knotes(kq, &sfd_of(obj)->mask, &none);
+}
+
+static void
 sfd_destroy(struct ekq_fdobj *obj)
 {
 	free(sfd_of(obj));
@@ -168,6 +176,7 @@ static const struct ekq_fdops ekq_signalfd_ops = {
 	.write = sfd_write,
 	.bits = sfd_bits,
 	.rebuild = sfd_rebuild,
+	.detach = sfd_detach,
 	.destroy = sfd_destroy,
 };
 

@@ -264,6 +264,9 @@ EKQ_HIDDEN void ekq_helper_unlock(void);
 /* Start the thread if it is not running; helper lock held.  0 or errno. */
 EKQ_HIDDEN int ekq_helper_start_locked(void);
 /* Make the thread look again (a nearer timer, a new signal); lock held. */
+EKQ_HIDDEN void ekq_helper_settle_later_locked(void);
+EKQ_HIDDEN void ekq_signal_sent_to_self(int sig);
+EKQ_HIDDEN void ekq_helper_settle(void);
 EKQ_HIDDEN void ekq_helper_wake_locked(void);
 /* `hk` fired `n` times: count it and have its kqueue told; lock held. */
 EKQ_HIDDEN void ekq_helper_fired_locked(struct ekq_hknote *hk, int64_t n);

@@ -29,6 +29,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -39,6 +40,16 @@ static bool ekq_hcond_ready;
 static bool ekq_hrunning;
 static bool ekq_hkicked;           /* look again before sleeping */
 static struct ekq_kq *ekq_pokes;   /* kqueues with knotes to queue */
+/*
+ * Rounds the helper has made, for a kevent() that removed the last watched
+ * signal: it waits (unlocked, at its end) for the round that closes the
+ * signal descriptors, as a kernel would have let go of everything by the
+ * time kevent() returns.  Without it a program that closes what it opened
+ * could look at its descriptor table in between and find two of ours.
+ */
+static pthread_cond_t ekq_hdone = PTHREAD_COND_INITIALIZER;
+static uint64_t ekq_hround;
+static atomic_bool ekq_settle_wanted;
 
 void
 ekq_helper_lock(void)
@@ -66,6 +77,28 @@ ekq_helper_wake_locked(void)
 	ekq_hkicked = true;
 	pthread_cond_signal(&ekq_hcond);
 	ekq_signal_kick_locked();
+}
+
+/* The next kevent() to return waits for the helper's next round. */
+void
+ekq_helper_settle_later_locked(void)
+{
+	atomic_store(&ekq_settle_wanted, true);
+}
+
+void
+ekq_helper_settle(void)
+{
+	if (!atomic_exchange(&ekq_settle_wanted, false))
+		return;
+	pthread_mutex_lock(&ekq_hlock);
+	if (ekq_hrunning) {
+		uint64_t target = ekq_hround + 1;
+		ekq_helper_wake_locked();
+		while (ekq_hrunning && ekq_hround < target)
+			pthread_cond_wait(&ekq_hdone, &ekq_hlock);
+	}
+	pthread_mutex_unlock(&ekq_hlock);
 }
 
 void
@@ -161,6 +194,8 @@ helper_main(void *arg)
 		ekq_timer_expire_locked(ekq_now_ns());
 		int pollfd, recheck_ms;
 		ekq_signal_collect_locked(&pollfd, &recheck_ms);
+		ekq_hround++;
+		pthread_cond_broadcast(&ekq_hdone);
 		struct ekq_kq *list = ekq_pokes;
 		ekq_pokes = NULL;
 		for (struct ekq_kq *kq = list; kq != NULL; kq = kq->poke_next)

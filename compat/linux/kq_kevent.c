@@ -626,6 +626,7 @@ out:
 	ekq_kq_arm_marker(kq, !pending_empty(kq));
 	pthread_mutex_unlock(&kq->lock);
 	ekq_kq_release(kq);
+	ekq_helper_settle();
 	errno = saved;
 	return rc;
 }

@@ -227,6 +227,8 @@ ekq_signal_detach_locked(struct ekq_hknote *hk)
 	atomic_store(&ekq_caught[sig], 0);
 	ekq_nwatched--;
 	ekq_helper_wake_locked(); /* the helper closes or narrows sigfd */
+	if (ekq_nwatched == 0)
+		ekq_helper_settle_later_locked();
 }
 
 static void
@@ -360,4 +362,19 @@ ekq_signal_forget_all_locked(void)
 	ekq_nwatched = 0;
 	ekq_sigwake = false;
 	close_fds();
+}
+
+/* kq_selfsig.c: `sig` was sent to this process by this process. */
+void
+ekq_signal_sent_to_self(int sig)
+{
+	if (sig <= 0 || sig >= EKQ_NSIG)
+		return;
+	ekq_helper_lock();
+	bool watched = ekq_watchers[sig] != NULL;
+	if (watched)
+		ekq_helper_settle_later_locked();
+	ekq_helper_unlock();
+	if (watched)
+		ekq_helper_settle();
 }
