@@ -208,6 +208,15 @@ ekq_fdobj_alias(int fd, int newfd)
 	ekq_fdtab_unlock();
 	if (gone)
 		destroy(old);
+	/*
+	 * The new number is used once, while the old one still names the
+	 * kqueue: a kqueue kept in user space (compat/ on Linux) knows its
+	 * descriptors only by the numbers it has seen, and would not find
+	 * its state through this one once the old number is closed.  To a
+	 * kernel's kqueue it is an empty kevent() call.
+	 */
+	if (obj != NULL && err == 0)
+		(void)kevent(newfd, NULL, 0, NULL, 0, NULL);
 	return err;
 }
 

@@ -96,6 +96,19 @@ REAL(settimeofday_fn, settimeofday)
 #ifdef HAVE_DUP3
 REAL(dup3_fn, dup3)
 #endif
+/* glibc's other names for them: fcntl() under _FILE_OFFSET_BITS=64, and
+ * the _FORTIFY_SOURCE checking variants. */
+typedef ssize_t (*read_chk_fn)(int, void *, size_t, size_t);
+typedef int (*poll_chk_fn)(struct pollfd *, nfds_t, int, size_t);
+#ifdef HAVE_FCNTL64
+REAL(fcntl_fn, fcntl64)
+#endif
+#ifdef HAVE___READ_CHK
+REAL(read_chk_fn, __read_chk)
+#endif
+#ifdef HAVE___POLL_CHK
+REAL(poll_chk_fn, __poll_chk)
+#endif
 
 static bool
 none_live(void)
@@ -260,6 +273,41 @@ WRAP(fcntl)(int fd, int cmd, ...)
 	return r;
 }
 
+#ifdef HAVE_FCNTL64
+EKQ_EXPORT int
+fcntl64(int fd, int cmd, ...)
+{
+	va_list ap;
+	va_start(ap, cmd);
+	uintptr_t arg = va_arg(ap, uintptr_t);
+	va_end(ap);
+	struct ekq_fdobj *obj;
+	if (none_live() || (obj = ekq_fdobj_get(fd)) == NULL)
+		return get_fcntl64()(fd, cmd, arg);
+	int r = obj_fcntl(obj, fd, cmd, arg);
+	int err = errno;
+	ekq_fdobj_put(obj);
+	errno = err;
+	return r;
+}
+#endif
+
+#ifdef HAVE___READ_CHK
+EKQ_EXPORT ssize_t
+__read_chk(int fd, void *buf, size_t n, size_t buflen)
+{
+	struct ekq_fdobj *obj;
+	/* An overflow is the system's to report (__chk_fail()). */
+	if (n > buflen || none_live() || (obj = ekq_fdobj_get(fd)) == NULL)
+		return get___read_chk()(fd, buf, n, buflen);
+	ssize_t r = obj->ops->read(obj, fd, buf, n);
+	int err = errno;
+	ekq_fdobj_put(obj);
+	errno = err;
+	return r;
+}
+#endif
+
 /* POLL* bits from EPOLL* bits (the same values on Linux; not elsewhere). */
 static short
 poll_bits(uint32_t ep)
@@ -359,6 +407,16 @@ WRAP(poll)(struct pollfd *fds, nfds_t nfds, int timeout)
 		free(asked);
 	return n;
 }
+
+#ifdef HAVE___POLL_CHK
+EKQ_EXPORT int
+__poll_chk(struct pollfd *fds, nfds_t nfds, int timeout, size_t fdslen)
+{
+	if (none_live() || fdslen / sizeof *fds < nfds)
+		return get___poll_chk()(fds, nfds, timeout, fdslen);
+	return WRAP(poll)(fds, nfds, timeout);
+}
+#endif
 
 EKQ_EXPORT int
 WRAP(clock_settime)(clockid_t clock, const struct timespec *ts)

@@ -791,8 +791,10 @@ wait_no_buffer(int epfd, int maxevents, const struct timespec *timeout,
 	}
 }
 
-EKQ_EXPORT int
-ekq_epoll_pwait2(int epfd, struct epoll_event *events, int maxevents,
+/* The exported functions call each other through these (instance.c's
+ * create1() says why). */
+static int
+pwait2(int epfd, struct epoll_event *events, int maxevents,
     const struct timespec *timeout, const sigset_t *sigmask)
 {
 	if (timeout != NULL && (timeout->tv_sec < 0 || timeout->tv_nsec < 0 ||
@@ -803,18 +805,32 @@ ekq_epoll_pwait2(int epfd, struct epoll_event *events, int maxevents,
 	return do_wait(epfd, events, maxevents, timeout, sigmask);
 }
 
+static int
+pwait(int epfd, struct epoll_event *events, int maxevents, int timeout,
+    const sigset_t *sigmask)
+{
+	struct timespec ts = { timeout / 1000, (long)(timeout % 1000) * 1000000L };
+	return pwait2(epfd, events, maxevents, timeout < 0 ? NULL : &ts,
+	    sigmask);
+}
+
+EKQ_EXPORT int
+ekq_epoll_pwait2(int epfd, struct epoll_event *events, int maxevents,
+    const struct timespec *timeout, const sigset_t *sigmask)
+{
+	return pwait2(epfd, events, maxevents, timeout, sigmask);
+}
+
 EKQ_EXPORT int
 ekq_epoll_pwait(int epfd, struct epoll_event *events, int maxevents,
     int timeout, const sigset_t *sigmask)
 {
-	struct timespec ts = { timeout / 1000, (long)(timeout % 1000) * 1000000L };
-	return ekq_epoll_pwait2(epfd, events, maxevents,
-	    timeout < 0 ? NULL : &ts, sigmask);
+	return pwait(epfd, events, maxevents, timeout, sigmask);
 }
 
 EKQ_EXPORT int
 ekq_epoll_wait(int epfd, struct epoll_event *events, int maxevents,
     int timeout)
 {
-	return ekq_epoll_pwait(epfd, events, maxevents, timeout, NULL);
+	return pwait(epfd, events, maxevents, timeout, NULL);
 }

@@ -12,7 +12,8 @@ EKQ_FDTYPES_TEST_SOURCES = \
 	tests/fdtypes/timerfd_more.c \
 	tests/fdtypes/signalfd.c \
 	tests/fdtypes/epoll.c \
-	tests/fdtypes/fork.c
+	tests/fdtypes/fork.c \
+	tests/fdtypes/dup.c
 
 if EKQ_HOST_HAS_EPOLL
 check_PROGRAMS += tests/fdtypes/fdtypes-linux

@@ -40,6 +40,7 @@ extern Suite *fd_timerfd_more_suite(void);
 extern Suite *fd_signalfd_suite(void);
 extern Suite *fd_epoll_suite(void);
 extern Suite *fd_fork_suite(void);
+extern Suite *fd_dup_suite(void);
 
 int
 main(void)
@@ -55,6 +56,7 @@ main(void)
 		fd_signalfd_suite,
 		fd_epoll_suite,
 		fd_fork_suite,
+		fd_dup_suite,
 		NULL
 	};
 	return ekq_run_suites(suites);
