@@ -152,8 +152,8 @@ struct ekq_hknote {
 	uintptr_t ident;
 	short filter;
 	struct ekq_kq *kq;
-	int64_t count;            /* firings since the last retrieval */
-	int error;                /* a re-add that failed validation */
+	int64_t count;            /* firings since the last retrieval, or
+	                             the errno of a failed re-add (EV_ERROR) */
 	size_t heap;              /* timers: index in the heap */
 	uint64_t next_ns;         /* timers: next expiry, CLOCK_MONOTONIC */
 	uint64_t period_ns;       /* timers: 0 when it fires once */
@@ -311,6 +311,8 @@ EKQ_HIDDEN void ekq_table_lock_release(void);
 /* With ekq_table_lock: a reference on `kq` if its descriptor is still the
  * kqueue (else it is forgotten, as close() would have it); NULL if not. */
 EKQ_HIDDEN struct ekq_kq *ekq_kq_hold_locked(struct ekq_kq *kq);
+/* With ekq_table_lock: does the kqueue's number still name it? */
+EKQ_HIDDEN bool ekq_kq_current_locked(const struct ekq_kq *kq);
 
 /* kq_kevent.c: the pending list */
 /* Events pending on kqueue `kqfd` (for EVFILT_READ on it), -1 if not ours. */

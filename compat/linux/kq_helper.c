@@ -126,10 +126,12 @@ deliver_to(struct ekq_kq *kq)
 {
 	pthread_mutex_lock(&kq->lock);
 	ekq_table_lock_acquire();
-	bool dead = kq->dead;
+	bool current = ekq_kq_current_locked(kq);
 	ekq_table_lock_release();
-	if (dead) {
-		/* Closed since it was held: its number may be another's. */
+	if (!current) {
+		/* Closed since it was held: its number may be another's.
+		 * (A kqueue living on in a dup() gets its events once a
+		 * kevent() through the dup() has told compat its number.) */
 		pthread_mutex_unlock(&kq->lock);
 		ekq_kq_release(kq);
 		return;
@@ -267,8 +269,7 @@ ekq_helper_atfork_child(void)
 	ekq_pokes = NULL;
 	ekq_timer_forget_all_locked();
 	ekq_signal_forget_all_locked();
-	if (ekq_hcond_ready)
-		pthread_cond_init(&ekq_hcond, NULL);
+	/* The parent's thread may have been waiting on it: start afresh. */
 	ekq_hcond_ready = false;
 	pthread_mutex_unlock(&ekq_hlock);
 }

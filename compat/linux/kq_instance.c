@@ -272,6 +272,13 @@ ekq_table_lock_release(void)
 	pthread_mutex_unlock(&ekq_table_lock);
 }
 
+bool
+ekq_kq_current_locked(const struct ekq_kq *kq)
+{
+	return kq->epfd < ekq_ntable && ekq_table[kq->epfd] == kq &&
+	    entry_valid(kq->epfd);
+}
+
 struct ekq_kq *
 ekq_kq_hold_locked(struct ekq_kq *kq)
 {

@@ -507,6 +507,18 @@ START_TEST(timer_close_of_the_kqueue_gives_back_what_its_timers_held)
 }
 END_TEST
 
+START_TEST(timer_goes_on_in_a_dup_of_the_kqueue)
+{
+	int kq = timer_kq(0, 0, 10);
+	int copy = dup(kq);
+	ck_assert_ok(copy);
+	kqt_expect_one(copy, TID, EVFILT_TIMER);
+	close(kq);
+	struct kevent ev = kqt_expect_one(copy, TID, EVFILT_TIMER);
+	ck_assert_ptr_eq(ev.udata, &marker);
+}
+END_TEST
+
 static int
 child_uses_a_timer(void)
 {
@@ -586,6 +598,7 @@ kq_timer_suite(void)
 	tcase_add_test(tc, timer_ten_thousand_kqueues_cost_only_their_descriptors);
 	tcase_add_test(tc, timer_of_a_closed_kqueue_reaches_no_later_kqueue);
 	tcase_add_test(tc, timer_close_of_the_kqueue_gives_back_what_its_timers_held);
+	tcase_add_test(tc, timer_goes_on_in_a_dup_of_the_kqueue);
 	tcase_add_test(tc, timer_works_in_a_fork_child);
 	suite_add_tcase(s, tc);
 #endif
