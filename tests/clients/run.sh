@@ -9,7 +9,7 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/common.sh"
 
-clients=${*:-libevent nginx redis}
+clients=${*:-libevent nginx redis wayland}
 mkdir -p "$CLIENTS_DIR/results" "$CLIENTS_DIR/logs"
 status=0
 summary=
