@@ -273,9 +273,9 @@ ctl_registered(int epfd, int op, int fd, const struct epoll_event *ev)
 static int
 ctl_add_known(int epfd, int fd, const struct epoll_event *ev)
 {
-	int page = fd >> EKQ_PAGE_SHIFT;
 	if (epfd == fd || fd < 0 || (ev->events & EPOLLEXCLUSIVE))
 		return -1;
+	int page = fd >> EKQ_PAGE_SHIFT;
 	struct ekq_ep *ep = ekq_ep_get(epfd);
 	if (ep == NULL)
 		return -1;
