@@ -89,10 +89,21 @@ note_initial_state(struct ekq_ep *ep, int fd, struct ekq_reg *reg)
 {
 	if (reg->kind != EKQ_FD_TCP && reg->kind != EKQ_FD_STREAM)
 		return;
+	/*
+	 * Seen connected once, a socket is not asked again: from then on it
+	 * leaves the connected state only through EOF, which its knotes
+	 * report.  (Linux's connect() with AF_UNSPEC, which BSD sockets do
+	 * not have, dissolves a TCP connection without one.)
+	 */
+	if (reg->seen & EKQ_SEEN_CONNECTED)
+		return;
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof ss;
-	if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0 ||
-	    errno != ENOTCONN)
+	if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0) {
+		reg->seen |= EKQ_SEEN_CONNECTED;
+		return;
+	}
+	if (errno != ENOTCONN)
 		return;
 	/* A listener is never EPOLLRDHUP to Linux, whatever its EV_EOF says
 	 * (bits.c; Linux's shutdown() of a listener stops it listening,
@@ -109,12 +120,16 @@ note_initial_state(struct ekq_ep *ep, int fd, struct ekq_reg *reg)
 	ekq_ep_set_user(ep, true);
 }
 
+/* `seen`: EKQ_SEEN_* known of the file already (EKQ_SEEN_CONNECTED). */
 static int
 ctl_add(struct ekq_ep *ep, int fd, uint8_t kind, uint32_t ident,
-    const struct epoll_event *ev, struct ekq_reg *reg)
+    uint8_t seen, const struct epoll_event *ev, struct ekq_reg *reg)
 {
 	if (reg != NULL) {
-		int err = ekq_knotes_probe(ep, fd, reg);
+		/* Another file than the registration's (a closed number,
+		 * reused): its knotes went with the close, nothing to ask. */
+		int err = reg->ident != ident ? ENOENT :
+		    ekq_knotes_probe(ep, fd, reg);
 		if (err == 0)
 			return EEXIST;
 		if (err != ENOENT && err != EBADF)
@@ -130,6 +145,7 @@ ctl_add(struct ekq_ep *ep, int fd, uint8_t kind, uint32_t ident,
 	memset(reg, 0, sizeof *reg);
 	reg->kind = kind;
 	reg->ident = ident;
+	reg->seen = seen;
 	reg->next_held = -1;
 	uint32_t gen = ep->next_gen++;
 	int err = apply(ep, fd, reg, ev->events, false, gen);
@@ -160,7 +176,22 @@ ctl_del(struct ekq_ep *ep, int fd, struct ekq_reg *reg)
 		return map_kqueue_error(err);
 	if (reg->kind == EKQ_FD_EPOLL)
 		ekq_nest_remove(ep, fd);
+	uint8_t kind = reg->kind, seen = reg->seen;
+	uint32_t ident = reg->ident;
 	ekq_reg_release(ep, fd, reg);
+	/*
+	 * The descriptor is open (its knotes were there to delete): the slot
+	 * remembers what it is, for an ADD of the same file (ctl_add_known()).
+	 * Sockets only: their identity (device, inode) is theirs alone, where
+	 * a pipe's two ends share an inode and their kinds differ (a dup2() of
+	 * one end onto the other's number would pass for the same file).
+	 */
+	if (err == 0 && ekq_kind_socket(kind)) {
+		reg->kind = kind;
+		reg->ident = ident;
+		reg->seen = (uint8_t)(EKQ_SEEN_KNOWN |
+		    (seen & EKQ_SEEN_CONNECTED));
+	}
 	/* Knotes already gone: the descriptor was closed since the ADD. */
 	return err == 0 ? 0 : ENOENT;
 }
@@ -236,6 +267,35 @@ ctl_registered(int epfd, int op, int fd, const struct epoll_event *ev)
 	return err == 0 ? 0 : -1;
 }
 
+/*
+ * ADD of the file a DEL took out of this slot (an event loop that deletes
+ * a descriptor when it has nothing to wait for, and adds it back): fstat()
+ * says it is the same file, so its kind is known and nothing else is asked
+ * of it (two or three system calls fewer).  Returns 0, or -1 for "judge
+ * again" with every check, as ctl_registered().
+ */
+static int
+ctl_add_known(int epfd, int fd, const struct epoll_event *ev)
+{
+	if (epfd == fd || fd < 0 || (ev->events & EPOLLEXCLUSIVE))
+		return -1;
+	int page = fd >> EKQ_PAGE_SHIFT;
+	struct ekq_ep *ep = ekq_ep_get(epfd);
+	if (ep == NULL)
+		return -1;
+	int err = -1;
+	pthread_mutex_lock(&ep->lock);
+	struct ekq_reg *reg = page < ep->npages && ep->pages[page] != NULL ?
+	    &ep->pages[page][fd & (EKQ_PAGE_SIZE - 1)] : NULL;
+	if (reg != NULL && !(reg->state & EKQ_REG_USED) &&
+	    (reg->seen & EKQ_SEEN_KNOWN) && ekq_fd_same(fd, reg->ident))
+		err = ctl_add(ep, fd, reg->kind, reg->ident,
+		    reg->seen & EKQ_SEEN_CONNECTED, ev, NULL);
+	pthread_mutex_unlock(&ep->lock);
+	ekq_ep_put(ep);
+	return err == 0 ? 0 : -1;
+}
+
 EKQ_EXPORT int
 ekq_epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
 {
@@ -249,6 +309,8 @@ ekq_epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
 	}
 	if ((op == EPOLL_CTL_MOD || op == EPOLL_CTL_DEL) &&
 	    ctl_registered(epfd, op, fd, &ev) == 0)
+		return 0;
+	if (op == EPOLL_CTL_ADD && ctl_add_known(epfd, fd, &ev) == 0)
 		return 0;
 	/*
 	 * Linux's order: a bad epfd, a bad fd (EBADF), a file that cannot be
@@ -282,7 +344,7 @@ ekq_epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
 		struct ekq_reg *reg = ekq_reg_find(ep, fd);
 		switch (op) {
 		case EPOLL_CTL_ADD:
-			err = ctl_add(ep, fd, kind, ident, &ev, reg);
+			err = ctl_add(ep, fd, kind, ident, 0, &ev, reg);
 			break;
 		case EPOLL_CTL_DEL:
 			err = ctl_del(ep, fd, reg);

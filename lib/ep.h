@@ -111,6 +111,9 @@ struct ekq_reg {                /* 40 bytes */
 			     * shut for good (EPOLLRDHUP where the host's
 			     * poll() has no POLLRDHUP) */
 #define EKQ_SEEN_LISTENER 0x02 /* a listening socket at ADD or MOD */
+#define EKQ_SEEN_CONNECTED 0x04 /* a connection-mode socket seen connected */
+#define EKQ_SEEN_KNOWN 0x08 /* a slot not in use that still holds the kind
+			     * and ident of the file DEL took out (ctl.c) */
 
 /* An instance registered in another: its number, and which instance it
  * was (the number may have been closed and given to another since). */

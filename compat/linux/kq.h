@@ -239,7 +239,8 @@ struct ekq_eval {
 	uint32_t fflags;
 	int64_t data;
 };
-EKQ_HIDDEN int ekq_probe_kind(int fd, uint8_t *kind, dev_t *dev, ino_t *ino);
+/* kind, dev, ino, and a socket's sotype and family */
+EKQ_HIDDEN int ekq_probe_kind(int fd, struct ekq_fdrec *rec);
 EKQ_HIDDEN bool ekq_probe_filter(struct ekq_fdrec *rec, unsigned slot,
     uint32_t revents, struct ekq_eval *ev);
 EKQ_HIDDEN uint32_t ekq_slot_events(const struct ekq_fdrec *rec, unsigned slot);

@@ -484,7 +484,7 @@ rec_create(struct ekq_kq *kq, int fd, struct ekq_fdrec **out)
 	struct ekq_fdrec *rec = calloc(1, sizeof *rec);
 	if (rec == NULL)
 		return ENOMEM;
-	int err = ekq_probe_kind(fd, &rec->kind, &rec->dev, &rec->ino);
+	int err = ekq_probe_kind(fd, rec);
 	if (err == 0)
 		err = byfd_reserve(kq, fd);
 	if (err != 0) {
@@ -496,13 +496,6 @@ rec_create(struct ekq_kq *kq, int fd, struct ekq_fdrec **out)
 		socklen_t len = sizeof rec->sndbuf;
 		if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &rec->sndbuf, &len) == -1)
 			rec->sndbuf = 0;
-		int type = 0, family = 0;
-		len = sizeof type;
-		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0)
-			rec->sotype = (uint8_t)type;
-		len = sizeof family;
-		if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &family, &len) == 0)
-			rec->family = (uint8_t)family;
 		int acc = 0;
 		len = sizeof acc;
 		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &acc, &len) == 0)
@@ -618,10 +611,9 @@ ekq_fd_change(struct ekq_kq *kq, struct kevent *kev)
 		rec = NULL;
 	}
 	if (rec == NULL) {
-		if (fcntl(fd, F_GETFD) == -1)
-			return EBADF;
 		if (!(kev->flags & EV_ADD))
-			return ENOENT;
+			return fcntl(fd, F_GETFD) == -1 ? EBADF : ENOENT;
+		/* A bad descriptor fails its fstat() there: EBADF. */
 		int err = rec_create(kq, fd, &rec);
 		if (err != 0)
 			return err;

@@ -14,9 +14,31 @@
 int
 ekq_host_fstat(int fd, struct stat *st)
 {
+	if (fstat(fd, st) == -1)
+		return -1;
+	/*
+	 * A kqueue is an epoll descriptor, an anonymous inode, which has no
+	 * file type (alloc_anon_inode(), Linux's fs/libfs.c).  A type no
+	 * epoll descriptor has is answered as it is, without the table
+	 * lookup and its fcntl(): every epoll_ctl() ADD asks this.
+	 */
+	switch (st->st_mode & S_IFMT) {
+	case S_IFSOCK:
+	case S_IFIFO:
+	case S_IFCHR:
+	case S_IFBLK:
+	case S_IFDIR:
+	case S_IFLNK:
+		return 0;
+	default:
+		break;
+	}
+	int saved = errno;
 	struct ekq_kq *kq = ekq_kq_acquire(fd);
-	if (kq == NULL)
-		return fstat(fd, st);
+	if (kq == NULL) {
+		errno = saved;
+		return 0;
+	}
 	ekq_kq_release(kq);
 	/* kqueue_stat(): S_IFIFO, the rest zero.  FreeBSD no longer gives
 	 * kq_count ("the unlocked value is useless"); NetBSD, OpenBSD and

@@ -51,16 +51,16 @@ is_kqueue_fd(int fd)
 }
 
 int
-ekq_probe_kind(int fd, uint8_t *kind, dev_t *dev, ino_t *ino)
+ekq_probe_kind(int fd, struct ekq_fdrec *rec)
 {
 	struct stat st;
 	if (fstat(fd, &st) == -1)
 		return errno;
-	*dev = st.st_dev;
-	*ino = st.st_ino;
+	rec->dev = st.st_dev;
+	rec->ino = st.st_ino;
 	switch (st.st_mode & S_IFMT) {
 	case S_IFIFO:
-		*kind = EKQ_KIND_PIPE;
+		rec->kind = EKQ_KIND_PIPE;
 		return 0;
 	case S_IFSOCK: {
 		int type = 0, proto = 0, family = 0;
@@ -70,18 +70,20 @@ ekq_probe_kind(int fd, uint8_t *kind, dev_t *dev, ino_t *ino)
 		getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &family, &len);
 		len = sizeof proto;
 		getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &len);
+		rec->sotype = (uint8_t)type;
+		rec->family = (uint8_t)family;
 		if ((family == AF_INET || family == AF_INET6) &&
 		    type == SOCK_STREAM && proto == IPPROTO_TCP)
-			*kind = EKQ_KIND_TCP;
+			rec->kind = EKQ_KIND_TCP;
 		else if (family == AF_UNIX &&
 		    (type == SOCK_STREAM || type == SOCK_SEQPACKET))
-			*kind = EKQ_KIND_STREAM;
+			rec->kind = EKQ_KIND_STREAM;
 		else
-			*kind = EKQ_KIND_DGRAM;
+			rec->kind = EKQ_KIND_DGRAM;
 		return 0;
 	}
 	case S_IFCHR:
-		*kind = isatty(fd) ? EKQ_KIND_TTY : EKQ_KIND_OTHER;
+		rec->kind = isatty(fd) ? EKQ_KIND_TTY : EKQ_KIND_OTHER;
 		return 0;
 	case S_IFREG:
 	case S_IFDIR:
@@ -91,7 +93,7 @@ ekq_probe_kind(int fd, uint8_t *kind, dev_t *dev, ino_t *ino)
 		return EOPNOTSUPP;
 	default:
 		/* Anonymous inodes: epoll (a kqueue), eventfd, timerfd... */
-		*kind = is_kqueue_fd(fd) ? EKQ_KIND_KQUEUE : EKQ_KIND_OTHER;
+		rec->kind = is_kqueue_fd(fd) ? EKQ_KIND_KQUEUE : EKQ_KIND_OTHER;
 		return 0;
 	}
 }

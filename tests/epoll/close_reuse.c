@@ -207,6 +207,55 @@ START_TEST(closed_while_waiting_its_turn_then_reused_is_not_reported)
 }
 END_TEST
 
+/*
+ * DEL, then ADD of the same number: the file behind it is asked again, not
+ * taken for the one that was deleted.
+ */
+START_TEST(deleted_socket_number_reused_by_a_regular_file_fails_with_eperm)
+{
+	int sv[2], epfd = ep_create();
+	ekq_make_socketpair(SOCK_STREAM, sv);
+	ep_add(epfd, sv[0], EPOLLIN, 1);
+	ep_del(epfd, sv[0]);
+	int f = ep_open_regular_file();
+	ck_assert_int_eq(dup2(f, sv[0]), sv[0]);
+	close(f);
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 2 };
+	ck_assert_fails_with(epoll_ctl(epfd, EPOLL_CTL_ADD, sv[0], &ev), EPERM);
+}
+END_TEST
+
+START_TEST(deleted_socket_number_reused_by_an_unconnected_socket_reports_out_hup)
+{
+	/* Connected when deleted; the new socket never was (tcp_poll():
+	 * TCP_CLOSE is OUT|HUP). */
+	int sv[2], epfd = ep_create();
+	ekq_make_socketpair(SOCK_STREAM, sv);
+	ep_add(epfd, sv[0], EP_IORH, 1);
+	ep_expect(epfd, 1, EPOLLOUT, EP_SOON);
+	ep_del(epfd, sv[0]);
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(s, 0);
+	ck_assert_int_eq(dup2(s, sv[0]), sv[0]);
+	close(s);
+	ep_add(epfd, sv[0], EP_IORH, 2);
+	ep_expect(epfd, 2, EPOLLOUT | EPOLLHUP, EP_SOON);
+}
+END_TEST
+
+START_TEST(deleted_socket_added_again_after_its_peer_closed_reports_hup)
+{
+	int sv[2], epfd = ep_create();
+	ekq_make_socketpair(SOCK_STREAM, sv);
+	ep_add(epfd, sv[0], EP_IORH, 1);
+	ep_expect(epfd, 1, EPOLLOUT, EP_SOON);
+	ep_del(epfd, sv[0]);
+	close(sv[1]);
+	ep_add(epfd, sv[0], EP_IORH, 2);
+	ep_expect(epfd, 2, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLHUP, EP_SOON);
+}
+END_TEST
+
 Suite *
 ep_close_reuse_suite(void)
 {
@@ -224,6 +273,12 @@ ep_close_reuse_suite(void)
 	tcase_add_test(tc, dup2_over_a_registered_fd_removes_its_registration);
 	tcase_add_test(tc, closing_the_epfd_with_registrations_leaks_nothing);
 	tcase_add_test(tc, closed_while_waiting_its_turn_then_reused_is_not_reported);
+	tcase_add_test(tc,
+	    deleted_socket_number_reused_by_a_regular_file_fails_with_eperm);
+	tcase_add_test(tc,
+	    deleted_socket_number_reused_by_an_unconnected_socket_reports_out_hup);
+	tcase_add_test(tc,
+	    deleted_socket_added_again_after_its_peer_closed_reports_hup);
 	suite_add_tcase(s, tc);
 	return s;
 }

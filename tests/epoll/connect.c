@@ -55,6 +55,21 @@ START_TEST(tcp_connect_completion_wakes_an_edge_waiter_once)
 }
 END_TEST
 
+START_TEST(tcp_unconnected_socket_added_again_after_del_reports_out_hup)
+{
+	/* Nothing fires for a socket that never connected (tcp_poll():
+	 * TCP_CLOSE is OUT|HUP): each ADD must see that state afresh. */
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(s, 0);
+	int epfd = ep_create();
+	ep_add(epfd, s, EP_IORH, 1);
+	ep_expect(epfd, 1, EPOLLOUT | EPOLLHUP, EP_SOON);
+	ep_del(epfd, s);
+	ep_add(epfd, s, EP_IORH, 2);
+	ep_expect(epfd, 2, EPOLLOUT | EPOLLHUP, EP_SOON);
+}
+END_TEST
+
 START_TEST(tcp_accepted_socket_reports_out_only)
 {
 	int c, s;
@@ -136,6 +151,8 @@ ep_connect_suite(void)
 	tcase_add_test(tc, tcp_connect_completion_reports_out_only);
 	tcase_add_test(tc, tcp_connect_completion_wakes_an_edge_waiter_once);
 	tcase_add_test(tc, tcp_accepted_socket_reports_out_only);
+	tcase_add_test(tc,
+	    tcp_unconnected_socket_added_again_after_del_reports_out_hup);
 	tcase_add_test(tc, tcp_connect_refused_reports_in_out_rdhup_hup_err);
 	tcase_add_test(tc, tcp_connect_refused_reports_hup_and_err_unrequested);
 	tcase_add_test(tc, tcp_connect_refused_err_clears_after_so_error);
