@@ -9,7 +9,8 @@ EKQ_CLIENT_FILES = \
 	tests/clients/run.sh \
 	tests/clients/libevent.sh \
 	tests/clients/nginx.sh \
-	tests/clients/redis.sh
+	tests/clients/redis.sh \
+	tests/clients/lighttpd.sh
 EXTRA_DIST += $(EKQ_CLIENT_FILES) tests/clients/local.mk
 
 # CLIENTS="libevent nginx" runs only those.  The clients are built against

@@ -1,6 +1,6 @@
 #!/bin/sh
 # tests/clients/run.sh [CLIENT...]: run each client's script in turn
-# (default: libevent nginx redis, the order of importance), print each
+# (default: libevent nginx redis lighttpd, the order of importance), print each
 # one's summary and the sum, and fail if any client failed to build, did
 # not reach epollkq, or failed a test against epollkq only.
 #
@@ -9,7 +9,7 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/common.sh"
 
-clients=${*:-libevent nginx redis}
+clients=${*:-libevent nginx redis lighttpd}
 mkdir -p "$CLIENTS_DIR/results" "$CLIENTS_DIR/logs"
 status=0
 summary=
