@@ -140,7 +140,9 @@ fresh_build_tree() {
 	fi
 	say "$1: building against $2"
 	rm -rf "$dir"
-	cp -R "$CLIENTS_DIR/src/$1" "$dir"
+	# Not "return 1": callers take that for "up to date".
+	mkdir -p "$CLIENTS_DIR/build" && cp -R "$CLIENTS_DIR/src/$1" "$dir" ||
+	    die "$1: cannot copy the source to $dir"
 }
 
 # ---------------------------------------------------------------------------

@@ -10,6 +10,7 @@ EKQ_CLIENT_FILES = \
 	tests/clients/libevent.sh \
 	tests/clients/nginx.sh \
 	tests/clients/redis.sh \
+	tests/clients/lighttpd.sh \
 	tests/clients/wayland.sh
 EXTRA_DIST += $(EKQ_CLIENT_FILES) tests/clients/local.mk
 
