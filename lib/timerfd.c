@@ -412,13 +412,26 @@ ekq_timerfd_gettime(int fd, struct itimerspec *curr_value)
 	return 0;
 }
 
+struct cancel_list {
+	int *fds;
+	size_t n, cap;
+};
+
 static void
 cancel_one(int fd, struct ekq_fdobj *obj, void *arg)
 {
-	(void)arg;
-	/* Readable now; its next look says it was canceled. */
-	if (atomic_load(&tfd_of(obj)->might_cancel))
-		(void)ekq_fdobj_trigger(fd, IDENT_CANCEL);
+	struct cancel_list *l = arg;
+	if (!atomic_load(&tfd_of(obj)->might_cancel))
+		return;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		int *fds = realloc(l->fds, cap * sizeof *fds);
+		if (fds == NULL)
+			return; /* that one is seen canceled at its next look */
+		l->fds = fds;
+		l->cap = cap;
+	}
+	l->fds[l->n++] = fd;
 }
 
 void
@@ -427,7 +440,14 @@ ekq_timerfd_clock_was_set(void)
 	atomic_fetch_add(&ekq_clock_sets, 1);
 	if (atomic_load(&ekq_fdobj_live) == 0)
 		return;
+	/* Collected under the table lock, made readable outside it: the
+	 * table lock is a leaf (fdobj.h), and kevent() may take a kqueue's
+	 * own locks, which call back into the table (compat/'s fcntl()). */
+	struct cancel_list l = { NULL, 0, 0 };
 	ekq_fdtab_lock();
-	ekq_fdobj_each_locked(EKQ_FDT_TIMERFD, cancel_one, NULL);
+	ekq_fdobj_each_locked(EKQ_FDT_TIMERFD, cancel_one, &l);
 	ekq_fdtab_unlock();
+	for (size_t i = 0; i < l.n; i++)
+		(void)ekq_fdobj_trigger(l.fds[i], IDENT_CANCEL);
+	free(l.fds);
 }
