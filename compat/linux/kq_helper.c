@@ -93,10 +93,12 @@ ekq_helper_settle(void)
 		return;
 	pthread_mutex_lock(&ekq_hlock);
 	if (ekq_hrunning) {
-		uint64_t target = ekq_hround + 1;
-		ekq_helper_wake_locked();
-		while (ekq_hrunning && ekq_hround < target)
+		/* Two: the round under way may have looked already. */
+		uint64_t target = ekq_hround + 2;
+		while (ekq_hrunning && ekq_hround < target) {
+			ekq_helper_wake_locked(); /* each round needs a kick */
 			pthread_cond_wait(&ekq_hdone, &ekq_hlock);
+		}
 	}
 	pthread_mutex_unlock(&ekq_hlock);
 }
@@ -196,8 +198,6 @@ helper_main(void *arg)
 		ekq_timer_expire_locked(ekq_now_ns());
 		int pollfd, recheck_ms;
 		ekq_signal_collect_locked(&pollfd, &recheck_ms);
-		ekq_hround++;
-		pthread_cond_broadcast(&ekq_hdone);
 		struct ekq_kq *list = ekq_pokes;
 		ekq_pokes = NULL;
 		for (struct ekq_kq *kq = list; kq != NULL; kq = kq->poke_next)
@@ -223,6 +223,9 @@ helper_main(void *arg)
 		}
 
 		pthread_mutex_lock(&ekq_hlock);
+		/* The round is done when what it fired is queued. */
+		ekq_hround++;
+		pthread_cond_broadcast(&ekq_hdone);
 		sleep_locked(ekq_timer_next_locked(), pollfd, recheck_ms);
 		pthread_mutex_unlock(&ekq_hlock);
 	}
