@@ -1,6 +1,6 @@
 # The fd-types conformance suite (tests/fdtypes/): eventfd, timerfd and
-# signalfd, written against the Linux API and POSIX only.  On a host with
-# its own (Linux) it is built against the kernel's headers and linked with
+# signalfd, written against the Linux API and POSIX only.  On a host that
+# has them (Linux) it is built against the kernel's headers and linked with
 # nothing of ours: the oracle.  Once epollkq has the three headers
 # (EKQ_FDTYPES_EMULATED) it is built against them too.
 EKQ_FDTYPES_TEST_SOURCES = \
