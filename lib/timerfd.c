@@ -93,9 +93,28 @@ set_kernel_timer(struct ekq_timerfd *tfd, int fd, int64_t now)
 	(void)kevent(fd, &kev, 1, NULL, 0, NULL);
 }
 
-/* Count what expired by now, and notice clock sets. */
+static void count(struct ekq_timerfd *tfd);
+
+/*
+ * Count what expired by now, and notice clock sets.  An expiry counted
+ * here may come before the kernel's timer has fired (it fires a little
+ * late, and compat/'s helper later still): the user knote is triggered
+ * then, so that select() and kevent() agree with what read() and poll()
+ * now say.
+ */
 static void
-refresh(struct ekq_timerfd *tfd)
+refresh(struct ekq_timerfd *tfd, int fd)
+{
+	uint64_t before = tfd->ticks;
+	bool was_canceled = tfd->canceled;
+	count(tfd);
+	if ((tfd->ticks > before || (tfd->canceled && !was_canceled)) &&
+	    fd >= 0)
+		(void)ekq_fdobj_trigger(fd, IDENT_CANCEL);
+}
+
+static void
+count(struct ekq_timerfd *tfd)
 {
 	if (atomic_load(&tfd->might_cancel) && !tfd->canceled) {
 		unsigned sets = atomic_load(&ekq_clock_sets);
@@ -136,7 +155,7 @@ tfd_bits(struct ekq_fdobj *obj, int fd)
 {
 	struct ekq_timerfd *tfd = tfd_of(obj);
 	pthread_mutex_lock(&obj->lock);
-	refresh(tfd);
+	refresh(tfd, fd);
 	bool ready = tfd->ticks > 0 || tfd->canceled;
 	if (!ready)
 		settle(tfd, fd);
@@ -154,7 +173,7 @@ tfd_read(struct ekq_fdobj *obj, int fd, void *buf, size_t n)
 	}
 	pthread_mutex_lock(&obj->lock);
 	for (;;) {
-		refresh(tfd);
+		refresh(tfd, fd);
 		if (tfd->ticks > 0 || tfd->canceled)
 			break;
 		settle(tfd, fd);
@@ -200,7 +219,7 @@ tfd_rebuild(struct ekq_fdobj *obj, int kq)
 	int err = ekq_fdobj_trigger(kq, IDENT_CANCEL);
 	if (err != 0 && err != ENOSYS)
 		return err;
-	refresh(tfd);
+	count(tfd);
 	if (tfd->ticks == 0 && !tfd->canceled)
 		ekq_fdobj_drain(kq);
 	set_kernel_timer(tfd, kq, now_ns(tfd->clock));
@@ -371,7 +390,7 @@ ekq_timerfd_settime(int fd, int flags, const struct itimerspec *new_value,
 		return -1;
 	struct ekq_timerfd *tfd = tfd_of(obj);
 	pthread_mutex_lock(&obj->lock);
-	refresh(tfd);
+	refresh(tfd, fd);
 	if (old_value != NULL)
 		current(tfd, old_value);
 	int64_t now = now_ns(tfd->clock);
@@ -405,7 +424,7 @@ ekq_timerfd_gettime(int fd, struct itimerspec *curr_value)
 		return -1;
 	struct ekq_timerfd *tfd = tfd_of(obj);
 	pthread_mutex_lock(&obj->lock);
-	refresh(tfd);
+	refresh(tfd, fd);
 	current(tfd, curr_value);
 	pthread_mutex_unlock(&obj->lock);
 	ekq_fdobj_put(obj);
