@@ -262,12 +262,17 @@ EKQ_HIDDEN bool ekq_user_deliver(struct ekq_kq *kq, struct ekq_uknote *u,
 #define EKQ_NOHEAP ((size_t)-1)
 EKQ_HIDDEN void ekq_helper_lock(void);
 EKQ_HIDDEN void ekq_helper_unlock(void);
-/* Start the thread if it is not running; helper lock held.  0 or errno. */
+/* Start the thread if it is not running, and return once it runs; helper
+ * lock held (let go while waiting).  0 or errno. */
 EKQ_HIDDEN int ekq_helper_start_locked(void);
-/* Make the thread look again (a nearer timer, a new signal); lock held. */
+/* Wait until a started thread runs; helper lock held (let go meanwhile). */
+EKQ_HIDDEN void ekq_helper_wait_started_locked(void);
+/* The next kevent() to return waits for the thread's next round. */
 EKQ_HIDDEN void ekq_helper_settle_later_locked(void);
 EKQ_HIDDEN void ekq_signal_sent_to_self(int sig);
+/* Wait for that round, if one was asked for; no lock held. */
 EKQ_HIDDEN void ekq_helper_settle(void);
+/* Make the thread look again (a nearer timer, a new signal); lock held. */
 EKQ_HIDDEN void ekq_helper_wake_locked(void);
 /* `hk` fired `n` times: count it and have its kqueue told; lock held. */
 EKQ_HIDDEN void ekq_helper_fired_locked(struct ekq_hknote *hk, int64_t n);

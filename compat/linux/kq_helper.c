@@ -38,6 +38,14 @@ static pthread_mutex_t ekq_hlock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t ekq_hcond;
 static bool ekq_hcond_ready;
 static bool ekq_hrunning;
+/*
+ * The thread has begun helper_main().  Until then it is inside the C
+ * library's (or a sanitizer's) thread start-up, which may hold allocator
+ * locks that none of ours cover; a fork() then would hand the child a
+ * locked allocator.  So a start returns only once the thread runs our
+ * code, and atfork_prepare() waits the same way.
+ */
+static bool ekq_hstarted;
 static bool ekq_hkicked;           /* look again before sleeping */
 static struct ekq_kq *ekq_pokes;   /* kqueues with knotes to queue */
 /*
@@ -191,6 +199,10 @@ static void *
 helper_main(void *arg)
 {
 	(void)arg;
+	pthread_mutex_lock(&ekq_hlock);
+	ekq_hstarted = true;
+	pthread_cond_broadcast(&ekq_hdone);
+	pthread_mutex_unlock(&ekq_hlock);
 	for (;;) {
 		ekq_table_lock_acquire();
 		pthread_mutex_lock(&ekq_hlock);
@@ -259,7 +271,16 @@ ekq_helper_start_locked(void)
 	if (err != 0)
 		return ENOMEM;
 	ekq_hrunning = true;
+	ekq_helper_wait_started_locked();
 	return 0;
+}
+
+/* The helper lock is held; it is let go while waiting. */
+void
+ekq_helper_wait_started_locked(void)
+{
+	while (ekq_hrunning && !ekq_hstarted)
+		pthread_cond_wait(&ekq_hdone, &ekq_hlock);
 }
 
 void
@@ -268,6 +289,7 @@ ekq_helper_atfork_child(void)
 	/* The thread did not come along; the kqueues are abandoned (their
 	 * memory with them, as kq_instance.c's atfork_child does). */
 	ekq_hrunning = false;
+	ekq_hstarted = false;
 	ekq_hkicked = false;
 	ekq_pokes = NULL;
 	ekq_timer_forget_all_locked();

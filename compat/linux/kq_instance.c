@@ -510,6 +510,8 @@ atfork_prepare(void)
 {
 	pthread_mutex_lock(&ekq_table_lock);
 	ekq_helper_lock();
+	/* Not while the helper is still starting (kq_helper.c). */
+	ekq_helper_wait_started_locked();
 	pthread_mutex_lock(&ekq_marker_lock);
 }
 

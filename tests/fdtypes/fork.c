@@ -264,6 +264,36 @@ keeps_interval(void *arg)
 	return 0;
 }
 
+/*
+ * A fork() at once after a process's first timerfd: the child's own timer
+ * must still fire.  Each round runs in a fresh process, so the timerfd is
+ * always its first (under compat/ it starts the helper thread, which must
+ * not be mid-start when fork() copies the process).
+ */
+static int
+first_timer_then_fork(void *arg)
+{
+	(void)arg;
+	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK);
+	if (fd < 0)
+		return 20;
+	struct itimerspec its = { .it_interval = { 0, 0 },
+	    .it_value = { 0, 50000000 } };
+	if (timerfd_settime(fd, 0, &its, NULL) != 0)
+		return 21;
+	return fd_run_child(timer_fires, &fd);
+}
+
+START_TEST(fork_right_after_the_first_timerfd_leaves_the_child_a_working_timer)
+{
+	for (int round = 0; round < 40; round++) {
+		int rc = fd_run_child(first_timer_then_fork, NULL);
+		ck_assert_msg(rc == 0, "round %d: child's check %d failed",
+		    round, rc);
+	}
+}
+END_TEST
+
 START_TEST(fork_child_timerfd_keeps_its_interval_and_deadline)
 {
 	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK);
@@ -384,6 +414,7 @@ fd_fork_suite(void)
 	tcase_add_test(tc, fork_child_signalfd_keeps_an_updated_mask);
 	tcase_add_test(tc, fork_child_timerfd_is_still_armed);
 	tcase_add_test(tc, fork_child_timerfd_keeps_its_interval_and_deadline);
+	tcase_add_test(tc, fork_right_after_the_first_timerfd_leaves_the_child_a_working_timer);
 	tcase_add_test(tc, fork_child_can_rearm_the_inherited_timerfd);
 	suite_add_tcase(s, tc);
 
