@@ -68,16 +68,30 @@ ekq_loc_number(const struct ekq_fdrec *rec, unsigned loc)
 }
 
 /*
- * Where side locations borrow their numbers: high, so that the program's
- * own lowest-free allocations seldom land on one, and below the limit.
+ * Where compat's own descriptors go (side locations' borrowed numbers,
+ * markers): high, so that the program's own lowest-free allocations seldom
+ * land on one, and below the limit.
  */
-static int
-borrow_base(void)
+int
+ekq_high_number_base(void)
 {
 	struct rlimit rl;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur < 64)
 		return 3;
 	return rl.rlim_cur >= 2048 ? 1024 : (int)(rl.rlim_cur / 2);
+}
+
+int
+ekq_move_high(int fd)
+{
+	int base = ekq_high_number_base();
+	if (fd < 0 || fd >= base)
+		return fd;
+	int high = fcntl(fd, F_DUPFD_CLOEXEC, base);
+	if (high == -1)
+		return fd;
+	close(fd);
+	return high;
 }
 
 /*
@@ -213,7 +227,7 @@ static int
 side_add(struct ekq_kq *kq, struct ekq_fdrec *rec, unsigned loc,
     struct epoll_event *ev)
 {
-	int hint = borrow_base();
+	int hint = ekq_high_number_base();
 	for (;;) {
 		int num = fcntl(rec->fd, F_DUPFD_CLOEXEC, hint);
 		if (num == -1)

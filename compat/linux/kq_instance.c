@@ -12,12 +12,13 @@
  * While a kqueue has events pending in user space (EVFILT_USER triggers,
  * deferred EV_CLEAR events), a "marker" eventfd whose counter is always 1
  * is registered in its epoll, so that the kqueue descriptor polls
- * readable.  A marker exists only while some kqueue needs it.  Markers are
- * the only descriptors compat holds besides the kqueues themselves, and
- * they cannot be avoided or hidden: the kernel drops a registration when
- * its file is released, so an open file must back it, and only a
- * descriptor can hold a file open.  Nor can one go with its kqueue: compat
- * does not see close().  So a kqueue closed with a marker registered leaves
+ * readable.  A marker exists only while some kqueue needs it, at a high
+ * number (ekq_move_high()).  Markers, and the helper thread's signal
+ * descriptors (kq_signal.c), are the only descriptors compat holds besides
+ * the kqueues themselves, and they cannot be avoided or hidden: the kernel
+ * drops a registration when its file is released, so an open file must
+ * back it, and only a descriptor can hold a file open.  Nor can one go
+ * with its kqueue: compat does not see close().  So a kqueue closed with a marker registered leaves
  * it open until the next call into compat, which finds such kqueues
  * (marker_reclaim_locked()).
  *
@@ -107,7 +108,9 @@ marker_pick_locked(void)
 			return -1;
 		free_slot = ekq_nmarkers++;
 	}
-	ekq_markers[free_slot].fd = eventfd(1, EFD_CLOEXEC | EFD_NONBLOCK);
+	/* High: markers come and go as kqueues gain and lose events. */
+	ekq_markers[free_slot].fd =
+	    ekq_move_high(eventfd(1, EFD_CLOEXEC | EFD_NONBLOCK));
 	ekq_markers[free_slot].users = 0;
 	return ekq_markers[free_slot].fd == -1 ? -1 : free_slot;
 }

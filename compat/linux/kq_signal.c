@@ -146,9 +146,11 @@ open_fds(void)
 		return 0;
 	sigset_t none;
 	sigemptyset(&none);
-	int epfd = epoll_create1(EPOLL_CLOEXEC);
-	int sfd = signalfd(-1, &none, SFD_CLOEXEC | SFD_NONBLOCK);
-	int wfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	/* High, as markers are (kq_fd.c): these come and go with the
+	 * first and last signal knote. */
+	int epfd = ekq_move_high(epoll_create1(EPOLL_CLOEXEC));
+	int sfd = ekq_move_high(signalfd(-1, &none, SFD_CLOEXEC | SFD_NONBLOCK));
+	int wfd = ekq_move_high(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
 	struct epoll_event sev = { .events = EPOLLIN | EPOLLET, .data.u32 = 1 };
 	struct epoll_event wev = { .events = EPOLLIN, .data.u32 = 2 };
 	if (epfd == -1 || sfd == -1 || wfd == -1 ||

@@ -170,6 +170,37 @@ START_TEST(user_event_does_not_shorten_a_later_batch)
 }
 END_TEST
 
+/* The lowest free descriptor number, as the next socket() would get. */
+static int
+lowest_free_number(void)
+{
+	int fd = dup(0);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	return fd;
+}
+
+/*
+ * A kqueue's events take no descriptor number: the next descriptor the
+ * program opens gets the same number with an event pending as without,
+ * and a program that lowered RLIMIT_NOFILE to its lowest free number finds
+ * none below it free once the event is gone.
+ */
+START_TEST(user_event_pending_or_retrieved_takes_no_descriptor_number)
+{
+	int kq = user_kq(EV_CLEAR, 0);
+	int before = lowest_free_number();
+	trigger(kq, 0, 0);
+	ck_assert_int_eq(lowest_free_number(), before);
+	kqt_expect_one(kq, UID, EVFILT_USER);
+	ck_assert_int_eq(lowest_free_number(), before);
+	trigger(kq, 0, 0);
+	ck_assert_int_eq(lowest_free_number(), before);
+	kqt_expect_one(kq, UID, EVFILT_USER);
+	ck_assert_int_eq(lowest_free_number(), before);
+}
+END_TEST
+
 #endif
 
 Suite *
@@ -191,6 +222,7 @@ kq_user_suite(void)
 	tcase_add_test(tc, user_delete_discards_a_triggered_event);
 	tcase_add_test(tc, user_trigger_of_a_missing_event_fails_with_enoent);
 	tcase_add_test(tc, user_event_does_not_shorten_a_later_batch);
+	tcase_add_test(tc, user_event_pending_or_retrieved_takes_no_descriptor_number);
 	suite_add_tcase(s, tc);
 #endif
 	return s;
