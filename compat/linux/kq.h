@@ -215,11 +215,11 @@ EKQ_HIDDEN void ekq_kq_drop_foreign_marker(struct ekq_kq *kq);
 /* kq_fd.c */
 /* The lowest number compat's own descriptors take (below RLIMIT_NOFILE). */
 EKQ_HIDDEN int ekq_high_number_base(void);
-/* `fd` (close-on-exec) moved to ekq_high_number_base() or above, where
- * compat's coming and going does not shift the numbers the program's next
- * socket() or accept() gets, nor free one under a limit it set with
- * setrlimit() (a kernel's kqueue takes none).  Returns the number now
- * used: `fd` itself if nothing up there is free, or -1 if `fd` was. */
+/* `fd` (close-on-exec) moved to between half ekq_high_number_base() and
+ * it, where compat's coming and going does not shift the numbers the
+ * program's next socket() or accept() gets, nor free one under a limit it
+ * set with setrlimit() (a kernel's kqueue takes none).  Returns the number
+ * now used: `fd` itself if nothing there is free, or -1 if `fd` was. */
 EKQ_HIDDEN int ekq_move_high(int fd);
 EKQ_HIDDEN int ekq_fd_change(struct ekq_kq *kq, struct kevent *kev);
 EKQ_HIDDEN struct ekq_fdrec *ekq_fd_lookup(struct ekq_kq *kq, uint64_t data);

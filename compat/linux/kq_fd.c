@@ -84,12 +84,18 @@ ekq_high_number_base(void)
 int
 ekq_move_high(int fd)
 {
-	int base = ekq_high_number_base();
-	if (fd < 0 || fd >= base)
+	/* Below `base`: the numbers from there up are side locations'
+	 * (borrow_number()), which must stay free between calls. */
+	int base = ekq_high_number_base(), low = base / 2;
+	if (fd < 0 || fd >= low)
 		return fd;
-	int high = fcntl(fd, F_DUPFD_CLOEXEC, base);
+	int high = fcntl(fd, F_DUPFD_CLOEXEC, low);
 	if (high == -1)
 		return fd;
+	if (high >= base) {
+		close(high);
+		return fd;
+	}
 	close(fd);
 	return high;
 }
