@@ -20,7 +20,6 @@ tests_profiles_libepollkq_freebsd_la_CPPFLAGS = $(libepollkq_la_CPPFLAGS) \
 	-DEKQ_PROFILE_HEADER='"profiles/freebsd.h"'
 tests_profiles_libepollkq_freebsd_la_CFLAGS = $(libepollkq_la_CFLAGS)
 tests_profiles_libepollkq_freebsd_la_LIBADD = tests/profiles/libekqcompat-freebsd.la
-check_PROGRAMS += tests/profiles/epoll-freebsd tests/profiles/kqueue-freebsd
 EKQ_PROFILE_TESTS += tests/profiles/epoll-freebsd tests/profiles/kqueue-freebsd
 tests_profiles_epoll_freebsd_SOURCES = tests/epoll/main.c
 tests_profiles_epoll_freebsd_CPPFLAGS = $(EKQ_EPOLL_TEST_CPPFLAGS) -DEP_PROFILE='"freebsd"'
@@ -42,7 +41,6 @@ tests_profiles_libepollkq_macos_la_CPPFLAGS = $(libepollkq_la_CPPFLAGS) \
 	-DEKQ_PROFILE_HEADER='"profiles/macos.h"'
 tests_profiles_libepollkq_macos_la_CFLAGS = $(libepollkq_la_CFLAGS)
 tests_profiles_libepollkq_macos_la_LIBADD = tests/profiles/libekqcompat-macos.la
-check_PROGRAMS += tests/profiles/epoll-macos tests/profiles/kqueue-macos
 EKQ_PROFILE_TESTS += tests/profiles/epoll-macos tests/profiles/kqueue-macos
 tests_profiles_epoll_macos_SOURCES = tests/epoll/main.c
 tests_profiles_epoll_macos_CPPFLAGS = $(EKQ_EPOLL_TEST_CPPFLAGS) -DEP_PROFILE='"macos"'
@@ -64,7 +62,6 @@ tests_profiles_libepollkq_netbsd_la_CPPFLAGS = $(libepollkq_la_CPPFLAGS) \
 	-DEKQ_PROFILE_HEADER='"profiles/netbsd.h"'
 tests_profiles_libepollkq_netbsd_la_CFLAGS = $(libepollkq_la_CFLAGS)
 tests_profiles_libepollkq_netbsd_la_LIBADD = tests/profiles/libekqcompat-netbsd.la
-check_PROGRAMS += tests/profiles/epoll-netbsd tests/profiles/kqueue-netbsd
 EKQ_PROFILE_TESTS += tests/profiles/epoll-netbsd tests/profiles/kqueue-netbsd
 tests_profiles_epoll_netbsd_SOURCES = tests/epoll/main.c
 tests_profiles_epoll_netbsd_CPPFLAGS = $(EKQ_EPOLL_TEST_CPPFLAGS) -DEP_PROFILE='"netbsd"'
@@ -86,7 +83,6 @@ tests_profiles_libepollkq_openbsd_la_CPPFLAGS = $(libepollkq_la_CPPFLAGS) \
 	-DEKQ_PROFILE_HEADER='"profiles/openbsd.h"'
 tests_profiles_libepollkq_openbsd_la_CFLAGS = $(libepollkq_la_CFLAGS)
 tests_profiles_libepollkq_openbsd_la_LIBADD = tests/profiles/libekqcompat-openbsd.la
-check_PROGRAMS += tests/profiles/epoll-openbsd tests/profiles/kqueue-openbsd
 EKQ_PROFILE_TESTS += tests/profiles/epoll-openbsd tests/profiles/kqueue-openbsd
 tests_profiles_epoll_openbsd_SOURCES = tests/epoll/main.c
 tests_profiles_epoll_openbsd_CPPFLAGS = $(EKQ_EPOLL_TEST_CPPFLAGS) -DEP_PROFILE='"openbsd"'
@@ -108,7 +104,6 @@ tests_profiles_libepollkq_dragonfly_la_CPPFLAGS = $(libepollkq_la_CPPFLAGS) \
 	-DEKQ_PROFILE_HEADER='"profiles/dragonfly.h"'
 tests_profiles_libepollkq_dragonfly_la_CFLAGS = $(libepollkq_la_CFLAGS)
 tests_profiles_libepollkq_dragonfly_la_LIBADD = tests/profiles/libekqcompat-dragonfly.la
-check_PROGRAMS += tests/profiles/epoll-dragonfly tests/profiles/kqueue-dragonfly
 EKQ_PROFILE_TESTS += tests/profiles/epoll-dragonfly tests/profiles/kqueue-dragonfly
 tests_profiles_epoll_dragonfly_SOURCES = tests/epoll/main.c
 tests_profiles_epoll_dragonfly_CPPFLAGS = $(EKQ_EPOLL_TEST_CPPFLAGS) -DEP_PROFILE='"dragonfly"'
@@ -120,7 +115,16 @@ tests_profiles_kqueue_dragonfly_LDADD = tests/kqueue/libkqtest.la \
 	tests/profiles/libekqcompat-dragonfly.la tests/common/libekqtest.la $(CHECK_LIBS)
 
 endif
+# A variable, so that `make check EKQ_PROFILE_TESTS=` leaves them out.
+check_PROGRAMS += $(EKQ_PROFILE_TESTS)
 TESTS += $(EKQ_PROFILE_TESTS)
 check-profiles:
 	$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(EKQ_PROFILE_TESTS)'
 .PHONY: check-profiles
+
+# make coverage: gcov of lib/ over every profile's tests/epoll run; lists the
+# lines no profile reaches (tests/profiles/coverage.sh).
+coverage:
+	MAKE='$(MAKE)' $(SHELL) $(top_srcdir)/tests/profiles/coverage.sh
+.PHONY: coverage
+EXTRA_DIST += tests/profiles/coverage.sh
