@@ -15,6 +15,7 @@
 #include "sys.h"
 
 #include <poll.h>
+#include <sys/ioctl.h>
 
 #ifndef HAVE_POLLRDHUP
 #undef POLLRDHUP
@@ -53,11 +54,20 @@ ekq_note_kevent(struct ekq_reg *reg, const struct kevent *kev)
 /*
  * The host's poll() bits, said as Linux says them for this kind.  A pipe's
  * write end whose reader has gone is POLLHUP to FreeBSD's and NetBSD's
- * pipe_poll() but EPOLLERR, never EPOLLHUP, to Linux's.
+ * pipe_poll() but EPOLLERR, never EPOLLHUP, to Linux's.  A read end whose
+ * writer has gone is POLLIN with POLLHUP to FreeBSD's, OpenBSD's and
+ * DragonFly's pipe_poll() (the read would not block: it returns 0), but
+ * EPOLLIN to Linux's only while bytes are left (fs/pipe.c pipe_poll()).
  */
 static uint32_t
-as_linux(uint32_t bits, const struct ekq_reg *reg)
+as_linux(uint32_t bits, const struct ekq_reg *reg, int fd)
 {
+	if (reg->kind == EKQ_FD_PIPE_R && (bits & EPOLLHUP) &&
+	    (bits & (EPOLLIN | EPOLLRDNORM))) {
+		int n = 0;
+		if (ioctl(fd, FIONREAD, &n) == 0 && n == 0)
+			bits &= ~(uint32_t)(EPOLLIN | EPOLLRDNORM);
+	}
 	if (reg->kind == EKQ_FD_PIPE_W) {
 		if (bits & (EPOLLHUP | EPOLLERR))
 			bits = (bits & ~(uint32_t)EPOLLHUP) | EPOLLERR;
@@ -92,5 +102,5 @@ ekq_linux_bits(int fd, const struct ekq_reg *reg)
 	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
 		if (map[i].poll != 0 && (pfd.revents & map[i].poll))
 			bits |= map[i].epoll;
-	return as_linux(bits, reg);
+	return as_linux(bits, reg, fd);
 }

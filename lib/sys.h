@@ -25,9 +25,11 @@
 #include <ekq_host.h>
 #define EKQ_HOST_FSTAT ekq_host_fstat
 #define EKQ_HOST_POLL ekq_host_poll
+#define EKQ_HOST_KQUEUE ekq_host_kqueue
 #else
 #define EKQ_HOST_FSTAT fstat
 #define EKQ_HOST_POLL poll
+#define EKQ_HOST_KQUEUE kqueue
 #endif
 
 #ifdef EKQ_FAULT_INJECTION
@@ -73,7 +75,7 @@ ekq_sys_kqueue(bool cloexec)
 	return kqueue1(cloexec ? O_CLOEXEC : 0);
 #else
 	(void)cloexec;
-	return kqueue();
+	return EKQ_HOST_KQUEUE();
 #endif
 }
 

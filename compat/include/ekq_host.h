@@ -5,13 +5,10 @@
  * epoll descriptor and Linux's pipes, and lib/'s code for the BSDs would go
  * untested.  lib/sys.h sends its calls here when the kqueue is compat/'s.
  *
- * What each answers, and for which platform (configure --with-profile):
- *  - ekq_host_fstat(): a kqueue is S_IFIFO with every other field zero
- *    (kqueue_stat() in FreeBSD, macOS, NetBSD, OpenBSD and DragonFly);
- *    NetBSD also puts its pending count in st_size.  Anything else: fstat().
- *  - ekq_host_poll(): poll(), except that under the netbsd profile a pipe's
- *    write end whose reader is gone says POLLOUT|POLLHUP, not POLLERR
- *    (NetBSD pipe_poll()).
+ * What each answers: a kqueue fstat()s as S_IFIFO with every other field
+ * zero (kqueue_stat() in FreeBSD, macOS, NetBSD, OpenBSD and DragonFly);
+ * the rest is the host's fstat(), poll() and kqueue(), changed where a
+ * platform profile's EKQ_PROFILE_* facts say so (profiles/README).
  */
 #ifndef EKQ_COMPAT_HOST_H
 #define EKQ_COMPAT_HOST_H
@@ -27,6 +24,7 @@ int ekq_host_fstat(int fd, struct stat *st)
     __attribute__((visibility("hidden")));
 int ekq_host_poll(struct pollfd *fds, nfds_t nfds, int timeout)
     __attribute__((visibility("hidden")));
+int ekq_host_kqueue(void) __attribute__((visibility("hidden")));
 
 #ifdef __cplusplus
 }

@@ -25,12 +25,11 @@
 
 /*
  * EVFILT_WRITE on a pipe whose reader is gone: FreeBSD's pipe_kqfilter()
- * says EPIPE, NetBSD's EBADF (sys/kern/sys_pipe.c).
+ * says EPIPE (sys/kern/sys_pipe.c); a profile may say otherwise, or 0: the
+ * knote is added and fires with EV_EOF.
  */
-#ifdef EKQ_PROFILE_NETBSD
-#define EKQ_WIDOWED_WRITE EBADF
-#else
-#define EKQ_WIDOWED_WRITE EPIPE
+#ifndef EKQ_PROFILE_WIDOWED_WRITE_ERRNO
+#define EKQ_PROFILE_WIDOWED_WRITE_ERRNO EPIPE
 #endif
 
 struct ekq_fdrec *
@@ -582,9 +581,9 @@ add_knote(struct ekq_kq *kq, struct ekq_fdrec *rec, unsigned slot,
 	int err = slot_allowed(rec, slot);
 	if (err != 0)
 		return err;
-	if (rec->kind == EKQ_KIND_PIPE && slot == EKQ_SLOT_WRITE &&
-	    ekq_pipe_widowed(rec->fd))
-		return EKQ_WIDOWED_WRITE; /* pipe_kqfilter(): no reader */
+	if (EKQ_PROFILE_WIDOWED_WRITE_ERRNO != 0 && rec->kind == EKQ_KIND_PIPE &&
+	    slot == EKQ_SLOT_WRITE && ekq_pipe_widowed(rec->fd))
+		return EKQ_PROFILE_WIDOWED_WRITE_ERRNO; /* pipe_kqfilter() */
 	memset(kn, 0, sizeof *kn);
 	kn->slot = (uint8_t)slot;
 	kn->status = EKQ_KN_PRESENT;

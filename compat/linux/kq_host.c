@@ -1,5 +1,8 @@
 /*
- * fstat() and poll() as a BSD kernel answers them (see <ekq_host.h>).
+ * fstat(), poll() and kqueue() as a BSD kernel answers them (see
+ * <ekq_host.h>).  What differs between the BSDs is a platform profile's
+ * EKQ_PROFILE_* facts (profiles/README); without a profile, FreeBSD's
+ * kqueue over Linux's poll() bits.
  */
 #include "config.h"
 
@@ -9,7 +12,27 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#if defined(EKQ_PROFILE_PIPE_STAT_NOID) || \
+    defined(EKQ_PROFILE_POLL_PIPE_EOF_IN) || \
+    defined(EKQ_PROFILE_POLL_WIDOWED_HUP) || \
+    defined(EKQ_PROFILE_POLL_SOCKET_QUIET)
+#define EKQ_POLL_AS_PROFILE 1
+/* A pipe made by pipe(), not a FIFO opened by name: Linux links it as
+ * "pipe:[inode]" in /proc (fs/pipe.c, pipefs_dname()). */
+static bool
+anonymous_pipe(int fd)
+{
+	char path[64], link[32];
+	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(path, link, sizeof link - 1);
+	return n > 5 && memcmp(link, "pipe:", 5) == 0;
+}
+#endif
 
 int
 ekq_host_fstat(int fd, struct stat *st)
@@ -23,8 +46,13 @@ ekq_host_fstat(int fd, struct stat *st)
 	 * lookup and its fcntl(): every epoll_ctl() ADD asks this.
 	 */
 	switch (st->st_mode & S_IFMT) {
-	case S_IFSOCK:
 	case S_IFIFO:
+#ifdef EKQ_PROFILE_PIPE_STAT_NOID
+		if (anonymous_pipe(fd))
+			st->st_dev = 0, st->st_ino = 0;
+#endif
+		return 0;
+	case S_IFSOCK:
 	case S_IFCHR:
 	case S_IFBLK:
 	case S_IFDIR:
@@ -40,34 +68,102 @@ ekq_host_fstat(int fd, struct stat *st)
 		return 0;
 	}
 	ekq_kq_release(kq);
-	/* kqueue_stat(): S_IFIFO, the rest zero.  FreeBSD no longer gives
-	 * kq_count ("the unlocked value is useless"); NetBSD, OpenBSD and
-	 * macOS still put it in st_size. */
+	/* kqueue_stat(): S_IFIFO, the rest zero; some also give the pending
+	 * count in st_size. */
 	memset(st, 0, sizeof *st);
 	st->st_mode = S_IFIFO;
-#ifdef EKQ_PROFILE_NETBSD
+#ifdef EKQ_PROFILE_KQ_FSTAT_SIZE
 	int64_t pending = ekq_kq_count_pending(fd);
 	st->st_size = pending > 0 ? (off_t)pending : 0;
 #endif
 	return 0;
 }
 
-#ifdef EKQ_PROFILE_NETBSD
-/* NetBSD pipe_poll(): a write end with no reader is POLLOUT|POLLWRNORM
- * (as asked) and POLLHUP; Linux's pipe_poll() says POLLERR instead. */
-static void
-netbsd_widowed_writer(struct pollfd *pfd)
+int
+ekq_host_kqueue(void)
 {
-	if (!(pfd->revents & POLLERR))
-		return;
+	int kq = kqueue();
+#ifdef EKQ_PROFILE_KQ_CLOEXEC
+	if (kq != -1)
+		(void)fcntl(kq, F_SETFD, FD_CLOEXEC);
+#endif
+	return kq;
+}
+
+#ifdef EKQ_POLL_AS_PROFILE
+/* A pipe or FIFO end as Linux's pipe_poll() answered it, said as the
+ * profile's pipe_poll() does. */
+static void
+pipe_bits(struct pollfd *pfd, int accmode, bool fifo)
+{
+	short in = (short)(pfd->events & (POLLIN | POLLRDNORM));
+	short out = (short)(pfd->events & (POLLOUT | POLLWRNORM));
+	(void)in, (void)out, (void)fifo;
+	if (accmode == O_WRONLY && (pfd->revents & POLLERR)) {
+#ifdef EKQ_PROFILE_POLL_WIDOWED_HUP
+		pfd->revents = (short)((pfd->revents & ~POLLERR) | POLLHUP);
+#endif
+#ifdef EKQ_PROFILE_POLL_WIDOWED_OUT
+		pfd->revents |= out;
+#endif
+	}
+#ifdef EKQ_PROFILE_POLL_PIPE_EOF_IN
+	if (accmode != O_WRONLY && (pfd->revents & POLLHUP))
+		pfd->revents |= in;
+#endif
+#ifdef EKQ_PROFILE_POLL_SOCKET_QUIET
+	/* fifofs is built on sockets: soreadable() at EOF, no POLLHUP. */
+	if (fifo && accmode != O_WRONLY && (pfd->revents & POLLHUP))
+		pfd->revents = (short)((pfd->revents & ~POLLHUP) | in);
+#endif
+}
+
+#ifdef EKQ_PROFILE_POLL_SOCKET_QUIET
+/* sopoll(): no POLLHUP or POLLERR.  A pending error makes the socket
+ * readable and writable (soreadable(), sowritable() test so_error); one
+ * that needs a connection and has none is neither. */
+static void
+socket_bits(struct pollfd *pfd)
+{
+	if (pfd->revents & POLLERR)
+		pfd->revents |= (short)(pfd->events &
+		    (POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM));
+	else if (pfd->revents & POLLHUP) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof ss;
+		int type = 0;
+		socklen_t tlen = sizeof type;
+		if (getsockopt(pfd->fd, SOL_SOCKET, SO_TYPE, &type,
+		    &tlen) == 0 && type != SOCK_DGRAM &&
+		    getpeername(pfd->fd, (struct sockaddr *)&ss, &len) == -1 &&
+		    errno == ENOTCONN && !(pfd->revents & POLLIN))
+			pfd->revents &= (short)~(POLLOUT | POLLWRNORM |
+			    POLLWRBAND);
+	}
+	pfd->revents &= (short)~(POLLHUP | POLLERR);
+}
+#endif
+
+static void
+as_profile(struct pollfd *pfd)
+{
 	struct stat st;
-	int fl = fcntl(pfd->fd, F_GETFL);
-	if (fl == -1 || (fl & O_ACCMODE) != O_WRONLY ||
-	    fstat(pfd->fd, &st) == -1 || !S_ISFIFO(st.st_mode))
+	int saved = errno;
+	if (pfd->revents == 0 || (pfd->revents & POLLNVAL) ||
+	    fstat(pfd->fd, &st) == -1) {
+		errno = saved;
 		return;
-	pfd->revents &= (short)~POLLERR;
-	pfd->revents |= (short)(POLLHUP |
-	    (pfd->events & (POLLOUT | POLLWRNORM)));
+	}
+	if (S_ISFIFO(st.st_mode)) {
+		int fl = fcntl(pfd->fd, F_GETFL);
+		if (fl != -1)
+			pipe_bits(pfd, fl & O_ACCMODE, !anonymous_pipe(pfd->fd));
+	}
+#ifdef EKQ_PROFILE_POLL_SOCKET_QUIET
+	else if (S_ISSOCK(st.st_mode))
+		socket_bits(pfd);
+#endif
+	errno = saved;
 }
 #endif
 
@@ -75,9 +171,14 @@ int
 ekq_host_poll(struct pollfd *fds, nfds_t nfds, int timeout)
 {
 	int n = poll(fds, nfds, timeout);
-#ifdef EKQ_PROFILE_NETBSD
-	for (nfds_t i = 0; n > 0 && i < nfds; i++)
-		netbsd_widowed_writer(&fds[i]);
+#ifdef EKQ_POLL_AS_PROFILE
+	if (n > 0) {
+		n = 0;
+		for (nfds_t i = 0; i < nfds; i++) {
+			as_profile(&fds[i]);
+			n += fds[i].revents != 0;
+		}
+	}
 #endif
 	return n;
 }

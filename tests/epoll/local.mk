@@ -1,10 +1,10 @@
 # The epoll conformance suite (tests/epoll/).  Written against the epoll API
 # and POSIX only.  On a host with its own epoll it is built against the
 # kernel's <sys/epoll.h> and linked with nothing of ours: the oracle.
-EKQ_EPOLL_TEST_SOURCES = \
+EKQ_EPOLL_TEST_SOURCES = tests/epoll/main.c $(EKQ_EPOLL_CASE_SOURCES)
+EKQ_EPOLL_CASE_SOURCES = \
 	tests/epoll/ep_test.h \
 	tests/epoll/ep_util.c \
-	tests/epoll/main.c \
 	tests/epoll/create.c \
 	tests/epoll/ctl_errors.c \
 	tests/epoll/wait_errors.c \
@@ -37,7 +37,7 @@ if EKQ_HOST_HAS_EPOLL
 check_PROGRAMS += tests/epoll/epoll-linux
 TESTS += tests/epoll/epoll-linux
 tests_epoll_epoll_linux_SOURCES = $(EKQ_EPOLL_TEST_SOURCES)
-tests_epoll_epoll_linux_CPPFLAGS = -I$(top_srcdir)/tests/common
+tests_epoll_epoll_linux_CPPFLAGS = -I$(top_srcdir)/tests/common -I$(top_builddir)
 tests_epoll_epoll_linux_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_epoll_epoll_linux_LDADD = tests/common/libekqtest.la $(CHECK_LIBS)
 endif

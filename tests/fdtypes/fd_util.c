@@ -20,15 +20,22 @@ hygiene_setup(void)
 static void
 hygiene_teardown(void)
 {
-#ifdef FD_PROFILE_DIFFS
+#ifdef FD_PROFILE
 	/*
 	 * A build whose kqueue lacks a true EVFILT_USER (README's table,
 	 * "Descriptors of the library": NetBSD before 10, Linux's compat/)
 	 * may keep one descriptor of its own after an instance holding
 	 * events was closed; it gives it back at the next epoll_create1().
 	 */
-	if (strstr(FD_PROFILE_DIFFS, "diff-held-beacon") != NULL)
-		close(epoll_create1(EPOLL_CLOEXEC));
+	static const struct {
+		const char *profile, *tags;
+	} diffs[] = {
+#include "tests/epoll/ep_diffs.h"
+	};
+	for (size_t i = 0; i < sizeof diffs / sizeof diffs[0]; i++)
+		if (strcmp(diffs[i].profile, FD_PROFILE) == 0 &&
+		    strstr(diffs[i].tags, "diff-held-beacon") != NULL)
+			close(epoll_create1(EPOLL_CLOEXEC));
 #endif
 	ck_assert_msg(ekq_fdset_extra(&fd_table_before) == 0,
 	    "the case left descriptors open");

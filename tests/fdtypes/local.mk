@@ -34,7 +34,7 @@ tests_fdtypes_fdtypes_epollkq_SOURCES = $(EKQ_FDTYPES_TEST_SOURCES)
 tests_fdtypes_fdtypes_epollkq_CPPFLAGS = -I$(top_srcdir)/include -I$(top_builddir)/include \
 	-I$(top_srcdir)/tests/common \
 	-DFD_EXCLUDE_DIFFS='"diff-fork-shared diff-passed diff-select-writable diff-si-code"' \
-	-DFD_PROFILE_DIFFS='"$(EKQ_PROFILE_DIFFS)"'
+	-I$(top_builddir) $(EKQ_FD_PROFILE_DEF)
 tests_fdtypes_fdtypes_epollkq_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_fdtypes_fdtypes_epollkq_LDADD = libepollkq.la tests/common/libekqtest.la $(CHECK_LIBS)
 endif

@@ -2,7 +2,11 @@
 # builds against whichever kqueue configure chose.
 check_PROGRAMS += tests/kqueue/kqueue-conformance
 TESTS += tests/kqueue/kqueue-conformance
-tests_kqueue_kqueue_conformance_SOURCES = \
+# Its cases are compiled once, into libkqtest.la, which each platform
+# profile's build links with its own compat/ (tests/profiles/).
+check_LTLIBRARIES += tests/kqueue/libkqtest.la
+tests_kqueue_kqueue_conformance_SOURCES =
+tests_kqueue_libkqtest_la_SOURCES = \
 	tests/kqueue/main.c \
 	tests/kqueue/kq_util.h \
 	tests/kqueue/kq_util.c \
@@ -28,6 +32,6 @@ tests_kqueue_kqueue_conformance_SOURCES = \
 	tests/kqueue/close.c \
 	tests/kqueue/hygiene.c \
 	tests/kqueue/fork.c
-tests_kqueue_kqueue_conformance_CPPFLAGS = -I$(top_srcdir)/tests/common $(EKQ_KQUEUE_CPPFLAGS)
-tests_kqueue_kqueue_conformance_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
-tests_kqueue_kqueue_conformance_LDADD = tests/common/libekqtest.la $(EKQ_KQUEUE_LIBADD) $(CHECK_LIBS)
+tests_kqueue_libkqtest_la_CPPFLAGS = -I$(top_srcdir)/tests/common $(EKQ_KQUEUE_CPPFLAGS)
+tests_kqueue_libkqtest_la_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_kqueue_kqueue_conformance_LDADD = tests/kqueue/libkqtest.la tests/common/libekqtest.la $(EKQ_KQUEUE_LIBADD) $(CHECK_LIBS)
