@@ -162,6 +162,8 @@ ctl_add(struct ekq_ep *ep, int fd, uint8_t kind, uint32_t ident,
 	reg->gen = gen;
 	reg->state = EKQ_REG_USED;
 	ep->nregs++;
+	if (kind == EKQ_FD_EPOLL)
+		ekq_nest_mark(fd, (ev->events & EPOLLET) != 0);
 	note_initial_state(ep, fd, reg);
 	return 0;
 }
@@ -236,6 +238,8 @@ ctl_mod(struct ekq_ep *ep, int fd, const struct epoll_event *ev,
 	reg->data = ev->data.u64;
 	reg->gen = gen;
 	reg->state &= (uint8_t)~EKQ_REG_DISARMED;
+	if (reg->kind == EKQ_FD_EPOLL)
+		ekq_nest_mark(fd, (ev->events & EPOLLET) != 0);
 	note_initial_state(ep, fd, reg);
 	return 0;
 }

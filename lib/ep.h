@@ -131,6 +131,10 @@ struct ekq_ep {
 	int epfd;               /* the kqueue descriptor */
 	uint32_t next_gen;
 	uint32_t pass;          /* collect passes, for merging per descriptor */
+	uint32_t out_pass;      /* the last pass that returned events */
+	bool nested_in;         /* once registered in another instance */
+	bool edge_outer;        /* once registered there with EPOLLET
+				 * (wait.c, batch_size()) */
 	size_t nregs;
 	struct ekq_reg **pages; /* pages[fd >> EKQ_PAGE_SHIFT][fd & mask] */
 	int npages;
@@ -219,6 +223,7 @@ EKQ_HIDDEN uint32_t ekq_ep_poll(int epfd);
 EKQ_HIDDEN int ekq_nest_check(struct ekq_ep *ep, int inner_fd);
 EKQ_HIDDEN int ekq_nest_add(struct ekq_ep *ep, int inner_fd);
 EKQ_HIDDEN void ekq_nest_remove(struct ekq_ep *ep, int inner_fd);
+EKQ_HIDDEN void ekq_nest_mark(int inner_fd, bool edge);
 
 /* fork.c */
 EKQ_HIDDEN void ekq_fork_init(void);

@@ -137,3 +137,23 @@ ekq_nest_remove(struct ekq_ep *ep, int inner_fd)
 		}
 	ekq_table_unlock();
 }
+
+/*
+ * An instance registered in another (edge-triggered: `edge`): its waits
+ * take events that do not fit with care (wait.c, batch_size()).  Called
+ * with the outer's lock held; the inner's is taken after it, in the
+ * documented order.  Never cleared: a registration may outlive what the
+ * library sees of it (the outer closed with close()).
+ */
+void
+ekq_nest_mark(int inner_fd, bool edge)
+{
+	struct ekq_ep *inner = ekq_ep_get(inner_fd);
+	if (inner == NULL)
+		return;
+	pthread_mutex_lock(&inner->lock);
+	inner->nested_in = true;
+	inner->edge_outer = inner->edge_outer || edge;
+	pthread_mutex_unlock(&inner->lock);
+	ekq_ep_put(inner);
+}

@@ -31,6 +31,14 @@
 /* Linux's EP_MAX_EVENTS */
 #define EKQ_MAX_EVENTS ((int)(INT_MAX / sizeof(struct epoll_event)))
 
+/* An event that did not fit, on its way to the held list. */
+struct over {
+	int fd;
+	uint32_t gen;
+	uint32_t key;   /* its index in the last call's output, or EKQ_NOT_OUT */
+	int seq;        /* its place in the kqueue's order */
+};
+
 struct pass {
 	struct epoll_event *out;
 	int n, max;
@@ -43,6 +51,14 @@ struct pass {
 	} requeue[EKQ_REQUEUE], /* sticky ones reported from the held list */
 	    defer[EKQ_REQUEUE];  /* level ones whose turn was last time */
 	int nrequeue, ndefer;
+	/* Events of this fetch that did not fit, before they join the held
+	 * list: those the last call returned go in the order it returned
+	 * them (Linux re-queued them at the tail of its ready list in that
+	 * order), then the others in the kqueue's. */
+	struct over over[EKQ_KBUF];
+	int nover;
+	uint32_t key;   /* the key of the registration being collected */
+	bool wide;    /* a fetch took all it could, fitting or not */
 	int drain;    /* knotes still queued of edges this pass reported */
 	int tails;    /* other knotes mark_tail() looked at, still queued */
 };
@@ -55,6 +71,8 @@ pass_start(struct ekq_ep *ep, struct pass *p)
 	p->nchanges = 0;
 	p->nrequeue = 0;
 	p->ndefer = 0;
+	p->nover = 0;
+	p->wide = false;
 	p->drain = 0;
 	p->tails = 0;
 }
@@ -148,7 +166,15 @@ emit(struct ekq_ep *ep, struct pass *p, int fd, struct ekq_reg *reg,
 	if (p->n == p->max) {
 		/* No room: it comes first next time, when its bits are read
 		 * again (held level events keep the round-robin fair). */
-		ekq_held_push(ep, fd, reg);
+		if (p->nover == EKQ_KBUF) {
+			ekq_held_push(ep, fd, reg);
+			return;
+		}
+		p->over[p->nover].fd = fd;
+		p->over[p->nover].gen = reg->gen;
+		p->over[p->nover].key = p->key;
+		p->over[p->nover].seq = p->nover;
+		p->nover++;
 		return;
 	}
 	if (reg->stamp != p->id) {
@@ -385,6 +411,29 @@ take_leftover(struct pass *p, const struct ekq_reg *reg, bool seen)
 	return true;
 }
 
+static int
+over_cmp(const void *a, const void *b)
+{
+	const struct over *x = a, *y = b;
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* What did not fit joins the held list, in Linux's ready-list order. */
+static void
+over_flush(struct ekq_ep *ep, struct pass *p)
+{
+	if (p->nover > 1)
+		qsort(p->over, (size_t)p->nover, sizeof p->over[0], over_cmp);
+	for (int i = 0; i < p->nover; i++) {
+		struct ekq_reg *reg = ekq_reg_find(ep, p->over[i].fd);
+		if (reg != NULL && reg->gen == p->over[i].gen)
+			ekq_held_push(ep, p->over[i].fd, reg);
+	}
+	p->nover = 0;
+}
+
 /* The kevents into the pass; returns how many knotes were new to it. */
 static int
 collect(struct ekq_ep *ep, struct pass *p, const struct kevent *kev, int nkev,
@@ -401,7 +450,10 @@ collect(struct ekq_ep *ep, struct pass *p, const struct kevent *kev, int nkev,
 		if ((reg->state & EKQ_REG_DISARMED) && !emitted(reg, p))
 			continue;
 		uint8_t bit = bit_of(kev[i].filter);
+		p->key = EKQ_NOT_OUT;
 		if (reg->stamp != p->id) {
+			if (reg->stamp == ep->out_pass)
+				p->key = reg->outidx;
 			reg->stamp = p->id;
 			reg->outidx = EKQ_NOT_OUT;
 			reg->state &= (uint8_t)~(7u << EKQ_REG_SEEN_SHIFT);
@@ -458,7 +510,11 @@ collect(struct ekq_ep *ep, struct pass *p, const struct kevent *kev, int nkev,
 		}
 		if (bits == 0)
 			continue;
-		emit(ep, p, fd, reg, bits);
+		/* One waiting its turn on the held list keeps its place there
+		 * (Linux's ready list holds an item once); it is polled again
+		 * when its turn comes. */
+		if (!(reg->state & EKQ_REG_HELD) || emitted(reg, p))
+			emit(ep, p, fd, reg, bits);
 		/*
 		 * A hidden knote is edge-triggered; on a level registration its
 		 * EPOLLHUP/EPOLLERR must go on being reported while it lasts.
@@ -472,6 +528,7 @@ collect(struct ekq_ep *ep, struct pass *p, const struct kevent *kev, int nkev,
 			ekq_knotes_touch(fd, reg, bit, p->changes, &p->nchanges);
 		}
 	}
+	over_flush(ep, p);
 	return fresh;
 }
 
@@ -537,18 +594,25 @@ wait_readable(int kq, const struct timespec *timeout, const sigset_t *sigmask)
 }
 
 /*
- * How many kevents a pass asks for: as many as it has room for, and one for
- * the signal knote while that is on.  No more: an event taken that does
- * not fit would have to be held, and turning the held-events signal on is
- * a new event of the instance to every instance it is registered in
- * (Linux leaves what did not fit on its ready list and wakes nobody).
+ * How many kevents a pass asks for.  A zero-timeout fetch (made with the
+ * lock held) takes all it can: what does not fit goes to the held list in
+ * Linux's ready-list order (over_flush()), so that successive calls with a
+ * small maxevents cycle through every ready descriptor, as Linux's do,
+ * whatever knotes each has.  Only where that cannot be done asks for no
+ * more than the pass has room for (and one for the signal knote while
+ * that is on):
+ *  - a blocking fetch drops the lock, and an event taken then that did not
+ *    fit would be on no list while another thread looks;
+ *  - an instance registered edge-triggered in another: holding an event
+ *    turns the held-events signal on, a new edge to the outer one, where
+ *    Linux leaves what did not fit on its ready list and wakes nobody.
  * An edge's leftovers are taken even when the pass is full (p->drain):
  * they merge into its entry.
  */
 static int
-batch_size(const struct ekq_ep *ep, const struct pass *p)
+batch_size(const struct ekq_ep *ep, const struct pass *p, bool block)
 {
-	if (p->out == NULL)
+	if (p->out == NULL || (!block && !ep->edge_outer))
 		return EKQ_KBUF;
 	int want = p->max - p->n;
 	if (want == 0)
@@ -579,7 +643,20 @@ fetch(struct ekq_ep *ep, struct pass *p, const struct timespec *timeout,
 	 * and its slot would let in an event that does not fit. */
 	if (block)
 		ekq_ep_set_user(ep, ep->held_head != -1);
-	int want = batch_size(ep, p);
+	int want = batch_size(ep, p, block);
+	/*
+	 * A wide fetch may take every event out of the kqueue before what did
+	 * not fit is held.  Another thread's epoll_wait() on an instance this
+	 * one is registered in would find it unreadable meanwhile, and return
+	 * nothing, where Linux's waits for this one's mutex and finds them
+	 * (ep_item_poll()): the signal is on from before the fetch, so that it
+	 * asks, and waits for the lock (ekq_ep_poll()).
+	 */
+	if (want == EKQ_KBUF && p->out != NULL) {
+		p->wide = true;
+		if (ep->nested_in)
+			ekq_ep_set_user(ep, true);
+	}
 	*more = false;
 	if (block)
 		pthread_mutex_unlock(&ep->lock);
@@ -637,7 +714,7 @@ do_wait(int epfd, struct epoll_event *events, int maxevents,
 		struct timespec left = timeout ? ts_left(&deadline) : zero;
 		const struct timespec *ts = !block ? &zero :
 		    timeout ? &left : NULL;
-		bool more;
+		bool more, again;
 		do {
 			int r = fetch(ep, p, ts, &more);
 			/* An edge's leftovers not taken now would be reported
@@ -648,12 +725,17 @@ do_wait(int epfd, struct epoll_event *events, int maxevents,
 			if (r == -1)
 				err = errno;
 			flush_changes(ep, p);
-			if (!more || err != 0 ||
-			    (p->n == p->max && p->drain == 0))
+			/* A pass that filled up from a narrow fetch goes on
+			 * with a wide one, where it may (batch_size()). */
+			again = err == 0 && more && (p->n < p->max ||
+			    p->drain > 0 || (!p->wide && !ep->edge_outer));
+			if (!again)
 				put_back(ep, p);
 			ekq_ep_set_user(ep, ep->held_head != -1);
 			ts = &zero;
-		} while (err == 0 && more && (p->n < p->max || p->drain > 0));
+		} while (again);
+		if (p->n > 0)
+			ep->out_pass = p->id;
 		pthread_mutex_unlock(&ep->lock);
 
 		if (err == EBADF) {

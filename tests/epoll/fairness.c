@@ -132,6 +132,46 @@ START_TEST(fairness_maxevents_one_cycles_through_all)
 }
 END_TEST
 
+/*
+ * Three level registrations of different shapes: a unix stream socket never
+ * connected (EPOLLHUP, and nothing else, with no events asked for), a
+ * socket whose peer is gone watched in three directions, and a readable
+ * pipe.  After a full wait, calls of one must still cycle through all three.
+ */
+START_TEST(fairness_maxevents_one_cycles_past_a_hangup_and_a_three_way_fd)
+{
+	int epfd = ep_create();
+	int lone = socket(AF_UNIX, SOCK_STREAM, 0);
+	ck_assert_int_ge(lone, 0);
+	int sv[2], p[2];
+	ekq_make_socketpair(SOCK_STREAM, sv);
+	close(sv[1]);
+	ekq_make_pipe(p);
+	ep_poke(p[1]);
+	ep_add(epfd, lone, 0, 0);
+	ep_add(epfd, sv[0], EPOLLIN | EPOLLOUT | EPOLLPRI, 1);
+	ep_add(epfd, p[0], EPOLLIN, 2);
+	struct epoll_event all[8];
+	ck_assert_int_eq(ep_wait(epfd, all, 8, EP_SOON), 3);
+	for (int round = 0; round < 3; round++) {
+		int seen[3] = { 0 };
+		for (int i = 0; i < 3; i++) {
+			struct epoll_event ev;
+			ck_assert_int_eq(ep_wait(epfd, &ev, 1, EP_SOON), 1);
+			ck_assert(ev.data.u64 < 3);
+			ck_assert_msg(seen[ev.data.u64]++ == 0, "round %d: #%d "
+			    "twice before the others had their turn", round,
+			    (int)ev.data.u64);
+		}
+	}
+	close(lone);
+	close(sv[0]);
+	close(p[0]);
+	close(p[1]);
+	close(epfd);
+}
+END_TEST
+
 Suite *
 ep_fairness_suite(void)
 {
@@ -143,6 +183,8 @@ ep_fairness_suite(void)
 	tcase_add_test(tc, fairness_edge_events_that_did_not_fit_wait_for_the_next_call);
 	tcase_add_test(tc, fairness_one_call_never_returns_an_fd_twice);
 	tcase_add_test(tc, fairness_maxevents_one_cycles_through_all);
+	tcase_add_test(tc,
+	    fairness_maxevents_one_cycles_past_a_hangup_and_a_three_way_fd);
 	suite_add_tcase(s, tc);
 	return s;
 }

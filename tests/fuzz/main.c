@@ -284,9 +284,11 @@ campaign(const struct opts *o)
 	double secs = (double)(t1.tv_sec - t0.tv_sec) +
 	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	printf("fuzz: seed %" PRIu64 ": %ld steps in %ld sequences, %.1f s "
-	    "(%.0f steps/s), %ld divergence%s (worlds: linux, %s)\n", o->seed,
-	    total, seqs, secs, secs > 0 ? (double)total / secs : 0.0, found,
-	    found == 1 ? "" : "s", fz_second_api->name);
+	    "(%.0f steps/s), %ld divergence%s, %.1f per 10^6 steps (worlds: "
+	    "linux, %s)\n", o->seed, total, seqs, secs,
+	    secs > 0 ? (double)total / secs : 0.0, found, found == 1 ? "" : "s",
+	    total > 0 ? (double)found * 1e6 / (double)total : 0.0,
+	    fz_second_api->name);
 	return found ? 1 : 0;
 }
 
