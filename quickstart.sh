@@ -1,6 +1,7 @@
 #!/bin/sh
 # epollkq quick start: install what is missing, configure, build, and run
-# the main job.  Debian/Ubuntu (apt), macOS (Homebrew) and FreeBSD (pkg).
+# the main job.  Debian/Ubuntu (apt), macOS (Homebrew), FreeBSD and
+# DragonFly (pkg), NetBSD (pkgin) and OpenBSD (pkg_add; not yet tried).
 set -eu
 cd "$(dirname "$0")"
 
@@ -28,8 +29,12 @@ if deps_missing; then
 		    autoconf automake libtool pkg-config check make gcc
 	elif have brew; then
 		brew install autoconf automake libtool pkg-config check
-	elif have pkg; then
+	elif have pkg; then    # FreeBSD, DragonFly
 		as_root pkg install -y autoconf automake libtool pkgconf check gmake
+	elif have pkgin; then  # NetBSD
+		as_root pkgin -y install autoconf automake libtool-base pkgconf check gmake
+	elif have pkg_add; then # OpenBSD (pkg-config is in its base system)
+		as_root pkg_add -I autoconf%2.71 automake%1.16 libtool check gmake
 	else
 		echo "quickstart: install autoconf, automake, libtool, pkg-config and check" >&2
 		exit 1
@@ -59,6 +64,11 @@ jobs=$( (getconf _NPROCESSORS_ONLN || sysctl -n hw.ncpu || echo 2) 2>/dev/null)
 
 # Build, and install into a scratch prefix inside the tree.
 prefix="$PWD/_install"
+# OpenBSD installs autoconf and automake by version, and asks which.
+if have pkg_add && [ -z "${AUTOCONF_VERSION:-}" ]; then
+	AUTOCONF_VERSION=2.71 AUTOMAKE_VERSION=1.16
+	export AUTOCONF_VERSION AUTOMAKE_VERSION
+fi
 autoreconf -fi
 # CI builds treat warnings as errors, and install and test the epoll-shim
 # names too.
