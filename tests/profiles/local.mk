@@ -7,7 +7,7 @@
 # `make check` runs them; `make check-profiles` runs only them.
 # Written out by hand from one stanza per profile: keep them alike.
 
-if EKQ_COMPAT_KQUEUE
+if EKQ_PROFILE_CHECKS
 
 # --- freebsd
 check_LTLIBRARIES += tests/profiles/libekqcompat-freebsd.la tests/profiles/libepollkq-freebsd.la
@@ -115,7 +115,6 @@ tests_profiles_kqueue_dragonfly_LDADD = tests/kqueue/libkqtest.la \
 	tests/profiles/libekqcompat-dragonfly.la tests/common/libekqtest.la $(CHECK_LIBS)
 
 endif
-# A variable, so that `make check EKQ_PROFILE_TESTS=` leaves them out.
 check_PROGRAMS += $(EKQ_PROFILE_TESTS)
 TESTS += $(EKQ_PROFILE_TESTS)
 check-profiles:
