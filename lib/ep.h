@@ -209,6 +209,9 @@ EKQ_HIDDEN int ekq_kevent_change(int kq, struct kevent *changes, int n);
 /* kind.c */
 EKQ_HIDDEN int ekq_fd_kind(int fd, uint8_t *kind, uint32_t *ident);
 EKQ_HIDDEN bool ekq_fd_same(int fd, uint32_t ident);
+/* The identity of a file whose fstat() gives st_dev and st_ino 0: it
+ * cannot tell one such file from another. */
+#define EKQ_IDENT_NONE 0u
 EKQ_HIDDEN bool ekq_fd_listening(int fd);
 
 /* bits.c: what Linux would report */

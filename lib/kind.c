@@ -36,6 +36,7 @@ socket_kind(int fd)
 	return EKQ_FD_DGRAM;
 }
 
+/* A hash of (st_dev, st_ino); (0, 0) hashes to EKQ_IDENT_NONE. */
 static uint32_t
 identity(const struct stat *st)
 {

@@ -234,12 +234,22 @@ put_back(struct ekq_ep *ep, struct pass *p)
 /*
  * A held registration whose descriptor was closed (and maybe reused) went
  * with its knotes: it is released, and false returned.
+ *
+ * The file's identity tells, except where it has none: NetBSD's, OpenBSD's
+ * and DragonFly's pipe_stat() leave st_dev and st_ino 0 (profiles/), so
+ * any pipe passes for any other.  Then the kqueue is asked whether the
+ * knotes are still there.
  */
 static bool
 held_live(struct ekq_ep *ep, int fd, struct ekq_reg *reg)
 {
-	if (ekq_fd_same(fd, reg->ident))
-		return true;
+	if (ekq_fd_same(fd, reg->ident)) {
+		if (reg->ident != EKQ_IDENT_NONE)
+			return true;
+		int err = ekq_knotes_probe(ep, fd, reg);
+		if (err != ENOENT && err != EBADF)
+			return true;
+	}
 	if (reg->kind == EKQ_FD_EPOLL)
 		ekq_nest_remove(ep, fd);
 	ekq_reg_release(ep, fd, reg);
