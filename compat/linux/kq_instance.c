@@ -171,12 +171,24 @@ table_reserve_locked(int fd)
 	return 0;
 }
 
-/* Does `fd` carry the tag of a kqueue made by `owner`? */
+/*
+ * Does `fd` carry the tag of a kqueue made by `owner`?  Asked of the kernel
+ * itself, past any fcntl() interposed on the process: this runs under
+ * ekq_table_lock, and lib/'s fcntl() takes lib/'s descriptor-table lock for
+ * a number that names one of its descriptor objects (each is a kqueue),
+ * while lib/'s fork() handler holds that lock when ours takes the table
+ * lock -- the two would deadlock.
+ */
 static bool
 tagged(int fd, pid_t owner)
 {
-	return fcntl(fd, F_GETOWN) == owner;
+#ifdef SYS_fcntl
+	return syscall(SYS_fcntl, fd, F_GETOWN) == owner;
+#else
+	return syscall(SYS_fcntl64, fd, F_GETOWN) == owner;
+#endif
 }
+
 
 /* Is table entry `fd` still the kqueue it names? */
 static bool
