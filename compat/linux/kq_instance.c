@@ -189,7 +189,6 @@ tagged(int fd, pid_t owner)
 #endif
 }
 
-
 /* Is table entry `fd` still the kqueue it names? */
 static bool
 entry_valid(int fd)
@@ -241,7 +240,11 @@ armed_but_closed(const struct ekq_kq *kq, const struct ekq_kq *self)
 static void
 marker_reclaim_locked(const struct ekq_kq *self)
 {
+	/* The count is the marker lock's: a kevent() arms its kqueue's
+	 * marker under that lock and its own, not under the table lock. */
+	pthread_mutex_lock(&ekq_marker_lock);
 	bool all = ekq_marker_users <= EKQ_RECLAIM_ALL;
+	pthread_mutex_unlock(&ekq_marker_lock);
 	for (unsigned step = 0; all || step < EKQ_RECLAIM_STEP; step++) {
 		struct ekq_kq *closed = NULL;
 		pthread_mutex_lock(&ekq_marker_lock);
