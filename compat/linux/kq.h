@@ -54,10 +54,68 @@
 #include <stdint.h>
 #include <sys/epoll.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include <sys/event.h>
 
 #define EKQ_HIDDEN __attribute__((visibility("hidden")))
+
+/*
+ * compat/ locks and waits through these.  Under ThreadSanitizer they also
+ * tell it what each mutex orders.  A program's read(), write() or poll()
+ * reaches lib/'s interposer through TSan's interceptor of that call, which
+ * ignores every interceptor until it returns -- pthread_mutex_lock() and
+ * pthread_cond_wait() among them -- so a kevent() made from there (a
+ * timerfd's poll() settles its kqueue) would hold locks TSan never saw, and
+ * what they order would look like races.
+ */
+#if defined(__SANITIZE_THREAD__)
+#define EKQ_KQ_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define EKQ_KQ_TSAN 1
+#endif
+#endif
+#ifdef EKQ_KQ_TSAN
+void __tsan_acquire(void *addr);
+void __tsan_release(void *addr);
+#define EKQ_KQ_ACQUIRED(m) __tsan_acquire(m)
+#define EKQ_KQ_RELEASING(m) __tsan_release(m)
+#else
+#define EKQ_KQ_ACQUIRED(m) ((void)(m))
+#define EKQ_KQ_RELEASING(m) ((void)(m))
+#endif
+
+static inline void
+ekq_kq_lock(pthread_mutex_t *m)
+{
+	pthread_mutex_lock(m);
+	EKQ_KQ_ACQUIRED(m);
+}
+
+static inline void
+ekq_kq_unlock(pthread_mutex_t *m)
+{
+	EKQ_KQ_RELEASING(m);
+	pthread_mutex_unlock(m);
+}
+
+static inline void
+ekq_kq_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
+{
+	EKQ_KQ_RELEASING(m);
+	pthread_cond_wait(c, m);
+	EKQ_KQ_ACQUIRED(m);
+}
+
+static inline void
+ekq_kq_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
+    const struct timespec *abstime)
+{
+	EKQ_KQ_RELEASING(m);
+	pthread_cond_timedwait(c, m, abstime);
+	EKQ_KQ_ACQUIRED(m);
+}
 
 /* Filter slots of a descriptor record. */
 enum ekq_slot {

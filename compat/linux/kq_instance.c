@@ -117,9 +117,9 @@ kq_free(struct ekq_kq *kq)
 {
 	if (kq->marker_armed) {
 		/* Its epoll is gone with the kqueue, or goes now. */
-		pthread_mutex_lock(&ekq_marker_lock);
+		ekq_kq_lock(&ekq_marker_lock);
 		marker_drop_locked(kq);
-		pthread_mutex_unlock(&ekq_marker_lock);
+		ekq_kq_unlock(&ekq_marker_lock);
 	}
 	ekq_helper_free_all(kq);
 	ekq_fd_free_all(kq);
@@ -139,9 +139,9 @@ kq_unref_locked(struct ekq_kq *kq)
 void
 ekq_kq_release(struct ekq_kq *kq)
 {
-	pthread_mutex_lock(&ekq_table_lock);
+	ekq_kq_lock(&ekq_table_lock);
 	kq_unref_locked(kq);
-	pthread_mutex_unlock(&ekq_table_lock);
+	ekq_kq_unlock(&ekq_table_lock);
 }
 
 static void
@@ -242,12 +242,12 @@ marker_reclaim_locked(const struct ekq_kq *self)
 {
 	/* The count is the marker lock's: a kevent() arms its kqueue's
 	 * marker under that lock and its own, not under the table lock. */
-	pthread_mutex_lock(&ekq_marker_lock);
+	ekq_kq_lock(&ekq_marker_lock);
 	bool all = ekq_marker_users <= EKQ_RECLAIM_ALL;
-	pthread_mutex_unlock(&ekq_marker_lock);
+	ekq_kq_unlock(&ekq_marker_lock);
 	for (unsigned step = 0; all || step < EKQ_RECLAIM_STEP; step++) {
 		struct ekq_kq *closed = NULL;
-		pthread_mutex_lock(&ekq_marker_lock);
+		ekq_kq_lock(&ekq_marker_lock);
 		if (all) {
 			for (struct ekq_kq *kq = ekq_armed; kq != NULL;
 			    kq = kq->armed_next) {
@@ -265,7 +265,7 @@ marker_reclaim_locked(const struct ekq_kq *self)
 					closed = kq;
 			}
 		}
-		pthread_mutex_unlock(&ekq_marker_lock);
+		ekq_kq_unlock(&ekq_marker_lock);
 		if (closed != NULL)
 			/* Frees it (dropping the marker) unless a kevent()
 			 * is in flight on it, or a dup() of it was adopted. */
@@ -278,13 +278,13 @@ marker_reclaim_locked(const struct ekq_kq *self)
 void
 ekq_table_lock_acquire(void)
 {
-	pthread_mutex_lock(&ekq_table_lock);
+	ekq_kq_lock(&ekq_table_lock);
 }
 
 void
 ekq_table_lock_release(void)
 {
-	pthread_mutex_unlock(&ekq_table_lock);
+	ekq_kq_unlock(&ekq_table_lock);
 }
 
 bool
@@ -343,9 +343,9 @@ make_kqueue(void)
 	kq->next_gen = 1;
 	kq->refs = 1;
 
-	pthread_mutex_lock(&ekq_table_lock);
+	ekq_kq_lock(&ekq_table_lock);
 	if (table_reserve_locked(epfd) == -1) {
-		pthread_mutex_unlock(&ekq_table_lock);
+		ekq_kq_unlock(&ekq_table_lock);
 		pthread_mutex_destroy(&kq->lock);
 		goto fail;
 	}
@@ -360,7 +360,7 @@ make_kqueue(void)
 	marker_reclaim_locked(NULL);
 	ekq_table[epfd] = kq;
 	ekq_nlive++;
-	pthread_mutex_unlock(&ekq_table_lock);
+	ekq_kq_unlock(&ekq_table_lock);
 
 	pthread_once(&ekq_atfork_once, register_atfork);
 	return epfd;
@@ -430,7 +430,7 @@ ekq_kq_acquire(int kqfd)
 
 	if (kqfd < 0)
 		goto ebadf;
-	pthread_mutex_lock(&ekq_table_lock);
+	ekq_kq_lock(&ekq_table_lock);
 	if (kqfd < ekq_ntable && ekq_table[kqfd] != NULL) {
 		if (entry_valid(kqfd))
 			kq = ekq_table[kqfd];
@@ -448,7 +448,7 @@ ekq_kq_acquire(int kqfd)
 	if (kq != NULL)
 		kq->refs++;
 	marker_reclaim_locked(kq);
-	pthread_mutex_unlock(&ekq_table_lock);
+	ekq_kq_unlock(&ekq_table_lock);
 	if (kq == NULL)
 		goto ebadf;
 	return kq;
@@ -462,7 +462,7 @@ ekq_kq_arm_marker(struct ekq_kq *kq, bool on)
 {
 	if (kq->marker_armed == on)
 		return;
-	pthread_mutex_lock(&ekq_marker_lock);
+	ekq_kq_lock(&ekq_marker_lock);
 	if (on) {
 		int m = marker_pick_locked();
 		int fd = m == -1 ? -1 : ekq_markers[m].fd;
@@ -492,7 +492,7 @@ ekq_kq_arm_marker(struct ekq_kq *kq, bool on)
 		    NULL);
 		marker_drop_locked(kq);
 	}
-	pthread_mutex_unlock(&ekq_marker_lock);
+	ekq_kq_unlock(&ekq_marker_lock);
 }
 
 /*
@@ -504,14 +504,14 @@ ekq_kq_arm_marker(struct ekq_kq *kq, bool on)
 void
 ekq_kq_drop_foreign_marker(struct ekq_kq *kq)
 {
-	pthread_mutex_lock(&ekq_marker_lock);
+	ekq_kq_lock(&ekq_marker_lock);
 	/* Which marker is not known: the one registered says ENOENT to none
 	 * but itself. */
 	for (int m = 0; m < ekq_nmarkers && !kq->marker_armed; m++)
 		if (ekq_markers[m].fd != -1)
 			epoll_ctl(kq->epfd, EPOLL_CTL_DEL, ekq_markers[m].fd,
 			    NULL);
-	pthread_mutex_unlock(&ekq_marker_lock);
+	ekq_kq_unlock(&ekq_marker_lock);
 }
 
 /*
@@ -523,19 +523,19 @@ ekq_kq_drop_foreign_marker(struct ekq_kq *kq)
 static void
 atfork_prepare(void)
 {
-	pthread_mutex_lock(&ekq_table_lock);
+	ekq_kq_lock(&ekq_table_lock);
 	ekq_helper_lock();
 	/* Not while the helper is still starting (kq_helper.c). */
 	ekq_helper_wait_started_locked();
-	pthread_mutex_lock(&ekq_marker_lock);
+	ekq_kq_lock(&ekq_marker_lock);
 }
 
 static void
 atfork_parent(void)
 {
-	pthread_mutex_unlock(&ekq_marker_lock);
+	ekq_kq_unlock(&ekq_marker_lock);
 	ekq_helper_unlock();
-	pthread_mutex_unlock(&ekq_table_lock);
+	ekq_kq_unlock(&ekq_table_lock);
 }
 
 /* States a fork child abandoned: kept reachable, never used again. */
@@ -569,7 +569,7 @@ atfork_child(void)
 	ekq_marker_users = 0;
 	ekq_armed = NULL;
 	ekq_reclaim_next = NULL;
-	pthread_mutex_unlock(&ekq_marker_lock);
+	ekq_kq_unlock(&ekq_marker_lock);
 	ekq_helper_atfork_child();
-	pthread_mutex_unlock(&ekq_table_lock);
+	ekq_kq_unlock(&ekq_table_lock);
 }
