@@ -26,10 +26,23 @@
  * each write for an edge-triggered registration (Linux wakes the waiters
  * on every write and read: eventfd_write(), eventfd_read()).
  *
- * Locks: ekq_fdtab_lock guards the table and every object's refs; obj->lock
- * guards the object's state and watchers.  Order: an instance's ep->lock,
- * then obj->lock; the table lock is a leaf (taken alone or inside
- * obj->lock).  Never blocked in a wait with a lock held.
+ * Locks: ekq_fdtab_mutex (fdtab.c, taken through ekq_fdtab_lock()) guards
+ * the table and every object's refs; obj->lock guards the object's state
+ * and watchers.  lib/'s lock order, written here once:
+ *
+ *   ep->lock, then ekq_table_mutex (instance.c: the instance table), then
+ *   ekq_fdtab_mutex;  ep->lock, then obj->lock, then ekq_fdtab_mutex;
+ *   ekq_beacon_lock (signal.c) is a leaf;
+ *
+ * then the kqueue's own locks (compat/'s, on Linux), which lib/ takes
+ * inside any of its own through kevent(); fork()'s prepare handler takes
+ * ekq_table_mutex, then ekq_fdtab_mutex, then compat/'s.  compat/'s
+ * kqueue lock may be held while lib/ takes obj->lock or ekq_fdtab_mutex
+ * (a kqueue polling a descriptor object it watches goes through poll()),
+ * never the other locks of compat/ (kq.h).  An eventfd pokes its watchers'
+ * kqueues under obj->lock; so that no kqueue lock is ever both inside and
+ * outside one obj->lock, its read knote in a watcher stays disabled, and
+ * the watcher never polls it.  Never blocked in a wait with a lock held.
  */
 #ifndef EKQ_LIB_FDOBJ_H
 #define EKQ_LIB_FDOBJ_H

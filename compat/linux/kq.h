@@ -37,14 +37,23 @@
  * dropped as if close() had removed it.  Registration data carries the
  * record's generation, so events from a stale registration are ignored.
  *
- * Locking: ekq_table_lock protects the descriptor -> kqueue table,
- * ekq_marker_lock the process-wide marker; kq->lock protects everything in
- * one kqueue, ekq_helper_lock the timers and signals the helper thread
- * watches (kq_helper.c).  Order: kq->lock, then ekq_table_lock, then
- * ekq_helper_lock, then ekq_marker_lock.  The table lock is never held while a kqueue's lock is taken.  A kqueue's
- * filter on another kqueue (ekq_kq_count_pending()) takes the watched
- * kqueue's lock inside its own: the watch graph has no cycles, since Linux
- * refuses epoll loops.  No lock is held while blocked in epoll_wait().
+ * Locking.  ekq_table_lock (kq_instance.c) protects the descriptor ->
+ * kqueue table and each kqueue's refs; ekq_marker_lock the markers and the
+ * list of kqueues with one armed; ekq_hlock (kq_helper.c, taken through
+ * ekq_helper_lock()) the timers and signals the helper thread watches;
+ * kq->lock everything else in one kqueue.  Order: kq->lock, then
+ * ekq_table_lock, then ekq_hlock, then ekq_marker_lock, a leaf: none is
+ * taken while one after it is held.  A kqueue's filter on another kqueue
+ * (ekq_kq_count_pending()) takes the watched kqueue's lock inside its own:
+ * the watch graph has no cycles, since Linux refuses epoll loops.  No lock
+ * is held while blocked in epoll_wait(), nor by the helper while it sleeps.
+ *
+ * lib/ above interposes fcntl(), close(), poll() and more, and takes its
+ * own locks in there for the descriptors that are its objects (each one a
+ * kqueue of ours); its fork() handler, which runs before ours, holds those
+ * locks while ours takes the table, helper and marker locks.  So none of
+ * those three is held across such a call on a kqueue's number (tagged()
+ * asks the kernel directly); kq->lock may be, as fork() never takes it.
  */
 #ifndef EKQ_COMPAT_KQ_H
 #define EKQ_COMPAT_KQ_H
@@ -228,6 +237,10 @@ struct ekq_kq {
 	struct ekq_kq *orphan_next; /* abandoned in a fork child */
 	uint32_t next_gen;
 	uint32_t next_scan;     /* scan ids, for "once per scan" */
+	/* marker_armed and marker change under kq->lock and
+	 * ekq_marker_lock both (or in kq_free(), when nothing else can
+	 * reach the kqueue), so either lock suffices to read them; the links
+	 * are ekq_marker_lock's. */
 	bool marker_armed;      /* a marker is registered in epfd */
 	int marker;             /* which (index in the marker pool) */
 	struct ekq_kq *armed_next, *armed_prev; /* the kqueues with

@@ -29,8 +29,8 @@
  * the 501st.  With at most 64 kqueues a marker, kqueues nested three deep
  * stay within the limits, at one marker per 64 kqueues with events.
  *
- * Locks: the order is a kqueue's lock, ekq_table_lock, ekq_marker_lock; the
- * marker lock is a leaf.
+ * Locks: ekq_table_lock and ekq_marker_lock are here; their order is in
+ * kq.h.
  */
 #include "config.h"
 
@@ -516,9 +516,9 @@ ekq_kq_drop_foreign_marker(struct ekq_kq *kq)
 
 /*
  * fork(): a BSD kqueue is not inherited.  The child closes its copies.
- * Holding the (leaf) table lock across fork() keeps the table consistent;
- * the states themselves may be mid-change in another thread, so the child
- * closes descriptors but frees nothing of them.
+ * Holding the table, helper and marker locks across fork() keeps what they
+ * guard consistent; the states themselves may be mid-change in another
+ * thread, so the child closes descriptors but frees nothing of them.
  */
 static void
 atfork_prepare(void)
