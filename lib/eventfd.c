@@ -53,9 +53,9 @@ static uint32_t
 efd_bits(struct ekq_fdobj *obj, int fd)
 {
 	(void)fd;
-	pthread_mutex_lock(&obj->lock);
+	ekq_mutex_lock(&obj->lock);
 	uint32_t bits = efd_bits_locked(efd_of(obj));
-	pthread_mutex_unlock(&obj->lock);
+	ekq_mutex_unlock(&obj->lock);
 	return bits;
 }
 
@@ -67,10 +67,10 @@ efd_read(struct ekq_fdobj *obj, int fd, void *buf, size_t n)
 		errno = EINVAL;
 		return -1;
 	}
-	pthread_mutex_lock(&obj->lock);
+	ekq_mutex_lock(&obj->lock);
 	while (efd->count == 0) {
 		bool nonblock = obj->nonblock;
-		pthread_mutex_unlock(&obj->lock);
+		ekq_mutex_unlock(&obj->lock);
 		if (nonblock) {
 			errno = EAGAIN;
 			return -1;
@@ -78,7 +78,7 @@ efd_read(struct ekq_fdobj *obj, int fd, void *buf, size_t n)
 		/* Readable when a write makes the counter non-zero. */
 		if (ekq_fdobj_wait(fd) == -1)
 			return -1;
-		pthread_mutex_lock(&obj->lock);
+		ekq_mutex_lock(&obj->lock);
 	}
 	uint64_t value = efd->semaphore ? 1 : efd->count;
 	efd->count -= value;
@@ -86,7 +86,7 @@ efd_read(struct ekq_fdobj *obj, int fd, void *buf, size_t n)
 		ekq_fdobj_drain(fd);
 	ekq_fdobj_poke(obj, EPOLLOUT);
 	pthread_cond_broadcast(&efd->room);
-	pthread_mutex_unlock(&obj->lock);
+	ekq_mutex_unlock(&obj->lock);
 	memcpy(buf, &value, sizeof value);
 	return sizeof value;
 }
@@ -105,16 +105,16 @@ efd_write(struct ekq_fdobj *obj, int fd, const void *buf, size_t n)
 		errno = EINVAL;
 		return -1;
 	}
-	pthread_mutex_lock(&obj->lock);
+	ekq_mutex_lock(&obj->lock);
 	while (EKQ_EFD_MAX - efd->count < value) {
 		if (obj->nonblock) {
-			pthread_mutex_unlock(&obj->lock);
+			ekq_mutex_unlock(&obj->lock);
 			errno = EAGAIN;
 			return -1;
 		}
 		/* Only a read here makes room: the counter is this
 		 * process's own (not shared with a fork() child). */
-		pthread_cond_wait(&efd->room, &obj->lock);
+		ekq_cond_wait(&efd->room, &obj->lock);
 	}
 	bool was_zero = efd->count == 0;
 	efd->count += value;
@@ -123,13 +123,13 @@ efd_write(struct ekq_fdobj *obj, int fd, const void *buf, size_t n)
 		err = ekq_fdobj_trigger(fd, 0);
 	if (err != 0) {
 		efd->count -= value;
-		pthread_mutex_unlock(&obj->lock);
+		ekq_mutex_unlock(&obj->lock);
 		errno = err == ENOMEM ? ENOMEM : EIO;
 		return -1;
 	}
 	/* Linux wakes the waiters even for a write of 0. */
 	ekq_fdobj_poke(obj, EPOLLIN);
-	pthread_mutex_unlock(&obj->lock);
+	ekq_mutex_unlock(&obj->lock);
 	return sizeof value;
 }
 

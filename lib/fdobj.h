@@ -26,10 +26,23 @@
  * each write for an edge-triggered registration (Linux wakes the waiters
  * on every write and read: eventfd_write(), eventfd_read()).
  *
- * Locks: ekq_fdtab_lock guards the table and every object's refs; obj->lock
- * guards the object's state and watchers.  Order: an instance's ep->lock,
- * then obj->lock; the table lock is a leaf (taken alone or inside
- * obj->lock).  Never blocked in a wait with a lock held.
+ * Locks: ekq_fdtab_mutex (fdtab.c, taken through ekq_fdtab_lock()) guards
+ * the table and every object's refs; obj->lock guards the object's state
+ * and watchers.  lib/'s lock order, written here once:
+ *
+ *   ep->lock, then ekq_table_mutex (instance.c: the instance table), then
+ *   ekq_fdtab_mutex;  ep->lock, then obj->lock, then ekq_fdtab_mutex;
+ *   ekq_beacon_lock (signal.c) is a leaf;
+ *
+ * then the kqueue's own locks (compat/'s, on Linux), which lib/ takes
+ * inside any of its own through kevent(); fork()'s prepare handler takes
+ * ekq_table_mutex, then ekq_fdtab_mutex, then compat/'s.  compat/'s
+ * kqueue lock may be held while lib/ takes obj->lock or ekq_fdtab_mutex
+ * (a kqueue polling a descriptor object it watches goes through poll()),
+ * never the other locks of compat/ (kq.h).  An eventfd pokes its watchers'
+ * kqueues under obj->lock; so that no kqueue lock is ever both inside and
+ * outside one obj->lock, its read knote in a watcher stays disabled, and
+ * the watcher never polls it.  Never blocked in a wait with a lock held.
  */
 #ifndef EKQ_LIB_FDOBJ_H
 #define EKQ_LIB_FDOBJ_H
@@ -44,6 +57,59 @@
 #include <time.h>
 
 #define EKQ_HIDDEN __attribute__((visibility("hidden")))
+
+/*
+ * The objects' code locks and waits through these.  Under ThreadSanitizer
+ * they also tell it what each mutex orders: a program's read(), write() or
+ * poll() reaches the interposers through TSan's interceptor of that call,
+ * which ignores every interceptor until it returns -- pthread_mutex_lock()
+ * and pthread_cond_wait() among them -- so the locks taken in there would
+ * be invisible to it, and what they order would look like races.
+ */
+#if defined(__SANITIZE_THREAD__)
+#define EKQ_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define EKQ_TSAN 1
+#endif
+#endif
+#ifdef EKQ_TSAN
+void __tsan_acquire(void *addr);
+void __tsan_release(void *addr);
+void __tsan_mutex_pre_unlock(void *addr, unsigned flags);
+void __tsan_mutex_post_unlock(void *addr, unsigned flags);
+#define EKQ_ACQUIRED(m) __tsan_acquire(m)
+#define EKQ_RELEASING(m) __tsan_release(m)
+/* `m`, held by this thread, is let go of other than by unlocking it. */
+#define EKQ_TSAN_UNLOCKED(m) \
+	(__tsan_mutex_pre_unlock((m), 0), __tsan_mutex_post_unlock((m), 0))
+#else
+#define EKQ_ACQUIRED(m) ((void)(m))
+#define EKQ_RELEASING(m) ((void)(m))
+#define EKQ_TSAN_UNLOCKED(m) ((void)(m))
+#endif
+
+static inline void
+ekq_mutex_lock(pthread_mutex_t *m)
+{
+	pthread_mutex_lock(m);
+	EKQ_ACQUIRED(m);
+}
+
+static inline void
+ekq_mutex_unlock(pthread_mutex_t *m)
+{
+	EKQ_RELEASING(m);
+	pthread_mutex_unlock(m);
+}
+
+static inline void
+ekq_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
+{
+	EKQ_RELEASING(m);
+	pthread_cond_wait(c, m);
+	EKQ_ACQUIRED(m);
+}
 
 enum ekq_fdtype {
 	EKQ_FDT_EVENTFD = 1,

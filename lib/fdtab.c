@@ -46,13 +46,13 @@ atomic_uint ekq_fdobj_live;
 void
 ekq_fdtab_lock(void)
 {
-	pthread_mutex_lock(&ekq_fdtab_mutex);
+	ekq_mutex_lock(&ekq_fdtab_mutex);
 }
 
 void
 ekq_fdtab_unlock(void)
 {
-	pthread_mutex_unlock(&ekq_fdtab_mutex);
+	ekq_mutex_unlock(&ekq_fdtab_mutex);
 }
 
 static ekq_slot_t *
@@ -308,7 +308,7 @@ ekq_fdobj_watch(int fd, int epfd, uint32_t events, uint32_t gen)
 	struct ekq_fdobj *obj = ekq_fdobj_get(fd);
 	if (obj == NULL)
 		return;
-	pthread_mutex_lock(&obj->lock);
+	ekq_mutex_lock(&obj->lock);
 	int i = 0;
 	while (i < obj->nwatchers && (obj->watchers[i].epfd != epfd ||
 	    obj->watchers[i].fd != fd))
@@ -332,7 +332,7 @@ ekq_fdobj_watch(int fd, int epfd, uint32_t events, uint32_t gen)
 		obj->watchers[i].events = events;
 		obj->watchers[i].gen = gen;
 	}
-	pthread_mutex_unlock(&obj->lock);
+	ekq_mutex_unlock(&obj->lock);
 	ekq_fdobj_put(obj);
 }
 
@@ -342,14 +342,14 @@ ekq_fdobj_unwatch(int fd, int epfd)
 	struct ekq_fdobj *obj = ekq_fdobj_get(fd);
 	if (obj == NULL)
 		return;
-	pthread_mutex_lock(&obj->lock);
+	ekq_mutex_lock(&obj->lock);
 	for (int i = 0; i < obj->nwatchers; i++) {
 		if (obj->watchers[i].epfd == epfd && obj->watchers[i].fd == fd) {
 			obj->watchers[i] = obj->watchers[--obj->nwatchers];
 			break;
 		}
 	}
-	pthread_mutex_unlock(&obj->lock);
+	ekq_mutex_unlock(&obj->lock);
 	ekq_fdobj_put(obj);
 }
 
@@ -576,7 +576,11 @@ void
 ekq_fdobj_fork_renumber(void)
 {
 	/* Made anew, not unlocked: a recursive mutex knows its owner by
-	 * thread id, and the child's thread has another. */
+	 * thread id, and the child's thread has another.  ThreadSanitizer
+	 * is told of the unlock all the same: it would otherwise take this
+	 * thread for the holder ever after, and each lock taken later for
+	 * one taken inside it. */
+	EKQ_TSAN_UNLOCKED(&ekq_fdtab_mutex);
 	fdtab_mutex_init();
 	each_number(renumber_one);
 }

@@ -60,11 +60,11 @@ static uint32_t
 sfd_bits(struct ekq_fdobj *obj, int fd)
 {
 	struct ekq_signalfd *sfd = sfd_of(obj);
-	pthread_mutex_lock(&obj->lock);
+	ekq_mutex_lock(&obj->lock);
 	bool ready = pending(&sfd->mask);
 	if (!ready)
 		ekq_fdobj_drain(fd);
-	pthread_mutex_unlock(&obj->lock);
+	ekq_mutex_unlock(&obj->lock);
 	return ready ? EPOLLIN | EPOLLRDNORM : 0;
 }
 
@@ -99,7 +99,7 @@ sfd_read(struct ekq_fdobj *obj, int fd, void *buf, size_t n)
 	struct timespec zero = { 0, 0 };
 	size_t got = 0;
 	siginfo_t si;
-	pthread_mutex_lock(&obj->lock);
+	ekq_mutex_lock(&obj->lock);
 	sigset_t mask = sfd->mask;
 	bool nonblock = obj->nonblock;
 	while (got < max && sigtimedwait(&mask, &si, &zero) > 0) {
@@ -109,23 +109,23 @@ sfd_read(struct ekq_fdobj *obj, int fd, void *buf, size_t n)
 		got++;
 	}
 	if (got == 0 && nonblock) {
-		pthread_mutex_unlock(&obj->lock);
+		ekq_mutex_unlock(&obj->lock);
 		errno = EAGAIN;
 		return -1;
 	}
 	if (got == 0) {
-		pthread_mutex_unlock(&obj->lock);
+		ekq_mutex_unlock(&obj->lock);
 		if (sigwaitinfo(&mask, &si) == -1)
 			return -1; /* EINTR: a handler ran */
 		struct signalfd_siginfo out;
 		fill(&out, &si);
 		memcpy(buf, &out, sizeof out);
 		got = 1;
-		pthread_mutex_lock(&obj->lock);
+		ekq_mutex_lock(&obj->lock);
 	}
 	if (!pending(&sfd->mask))
 		ekq_fdobj_drain(fd);
-	pthread_mutex_unlock(&obj->lock);
+	ekq_mutex_unlock(&obj->lock);
 	return (ssize_t)(got * sizeof(struct signalfd_siginfo));
 }
 
@@ -246,13 +246,13 @@ ekq_signalfd(int fd, const sigset_t *mask, int flags)
 			return -1;
 		}
 		struct ekq_signalfd *sfd = sfd_of(obj);
-		pthread_mutex_lock(&obj->lock);
+		ekq_mutex_lock(&obj->lock);
 		int err = set_knotes(fd, &sfd->mask, &want);
 		if (err == 0) {
 			sfd->mask = want;
 			note_pending(fd, &want);
 		}
-		pthread_mutex_unlock(&obj->lock);
+		ekq_mutex_unlock(&obj->lock);
 		ekq_fdobj_put(obj);
 		if (err != 0) {
 			errno = err;

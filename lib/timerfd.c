@@ -154,12 +154,12 @@ static uint32_t
 tfd_bits(struct ekq_fdobj *obj, int fd)
 {
 	struct ekq_timerfd *tfd = tfd_of(obj);
-	pthread_mutex_lock(&obj->lock);
+	ekq_mutex_lock(&obj->lock);
 	refresh(tfd, fd);
 	bool ready = tfd->ticks > 0 || tfd->canceled;
 	if (!ready)
 		settle(tfd, fd);
-	pthread_mutex_unlock(&obj->lock);
+	ekq_mutex_unlock(&obj->lock);
 	return ready ? EPOLLIN | EPOLLRDNORM : 0;
 }
 
@@ -171,28 +171,28 @@ tfd_read(struct ekq_fdobj *obj, int fd, void *buf, size_t n)
 		errno = EINVAL;
 		return -1;
 	}
-	pthread_mutex_lock(&obj->lock);
+	ekq_mutex_lock(&obj->lock);
 	for (;;) {
 		refresh(tfd, fd);
 		if (tfd->ticks > 0 || tfd->canceled)
 			break;
 		settle(tfd, fd);
 		bool nonblock = obj->nonblock;
-		pthread_mutex_unlock(&obj->lock);
+		ekq_mutex_unlock(&obj->lock);
 		if (nonblock) {
 			errno = EAGAIN;
 			return -1;
 		}
 		if (ekq_fdobj_wait(fd) == -1)
 			return -1;
-		pthread_mutex_lock(&obj->lock);
+		ekq_mutex_lock(&obj->lock);
 	}
 	uint64_t ticks = tfd->ticks;
 	bool canceled = tfd->canceled;
 	tfd->ticks = 0;
 	tfd->canceled = false;
 	settle(tfd, fd);
-	pthread_mutex_unlock(&obj->lock);
+	ekq_mutex_unlock(&obj->lock);
 	if (canceled) {
 		errno = ECANCELED;
 		return -1;
@@ -389,7 +389,7 @@ ekq_timerfd_settime(int fd, int flags, const struct itimerspec *new_value,
 	if (obj == NULL)
 		return -1;
 	struct ekq_timerfd *tfd = tfd_of(obj);
-	pthread_mutex_lock(&obj->lock);
+	ekq_mutex_lock(&obj->lock);
 	refresh(tfd, fd);
 	if (old_value != NULL)
 		current(tfd, old_value);
@@ -407,7 +407,7 @@ ekq_timerfd_settime(int fd, int flags, const struct itimerspec *new_value,
 		tfd->next = (flags & TFD_TIMER_ABSTIME) ? value : now + value;
 	ekq_fdobj_drain(fd);
 	set_kernel_timer(tfd, fd, now);
-	pthread_mutex_unlock(&obj->lock);
+	ekq_mutex_unlock(&obj->lock);
 	ekq_fdobj_put(obj);
 	return 0;
 }
@@ -423,10 +423,10 @@ ekq_timerfd_gettime(int fd, struct itimerspec *curr_value)
 	if (obj == NULL)
 		return -1;
 	struct ekq_timerfd *tfd = tfd_of(obj);
-	pthread_mutex_lock(&obj->lock);
+	ekq_mutex_lock(&obj->lock);
 	refresh(tfd, fd);
 	current(tfd, curr_value);
-	pthread_mutex_unlock(&obj->lock);
+	ekq_mutex_unlock(&obj->lock);
 	ekq_fdobj_put(obj);
 	return 0;
 }

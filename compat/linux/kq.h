@@ -37,14 +37,23 @@
  * dropped as if close() had removed it.  Registration data carries the
  * record's generation, so events from a stale registration are ignored.
  *
- * Locking: ekq_table_lock protects the descriptor -> kqueue table,
- * ekq_marker_lock the process-wide marker; kq->lock protects everything in
- * one kqueue, ekq_helper_lock the timers and signals the helper thread
- * watches (kq_helper.c).  Order: kq->lock, then ekq_table_lock, then
- * ekq_helper_lock, then ekq_marker_lock.  The table lock is never held while a kqueue's lock is taken.  A kqueue's
- * filter on another kqueue (ekq_kq_count_pending()) takes the watched
- * kqueue's lock inside its own: the watch graph has no cycles, since Linux
- * refuses epoll loops.  No lock is held while blocked in epoll_wait().
+ * Locking.  ekq_table_lock (kq_instance.c) protects the descriptor ->
+ * kqueue table and each kqueue's refs; ekq_marker_lock the markers and the
+ * list of kqueues with one armed; ekq_hlock (kq_helper.c, taken through
+ * ekq_helper_lock()) the timers and signals the helper thread watches;
+ * kq->lock everything else in one kqueue.  Order: kq->lock, then
+ * ekq_table_lock, then ekq_hlock, then ekq_marker_lock, a leaf: none is
+ * taken while one after it is held.  A kqueue's filter on another kqueue
+ * (ekq_kq_count_pending()) takes the watched kqueue's lock inside its own:
+ * the watch graph has no cycles, since Linux refuses epoll loops.  No lock
+ * is held while blocked in epoll_wait(), nor by the helper while it sleeps.
+ *
+ * lib/ above interposes fcntl(), close(), poll() and more, and takes its
+ * own locks in there for the descriptors that are its objects (each one a
+ * kqueue of ours); its fork() handler, which runs before ours, holds those
+ * locks while ours takes the table, helper and marker locks.  So none of
+ * those three is held across such a call on a kqueue's number (tagged()
+ * asks the kernel directly); kq->lock may be, as fork() never takes it.
  */
 #ifndef EKQ_COMPAT_KQ_H
 #define EKQ_COMPAT_KQ_H
@@ -54,10 +63,68 @@
 #include <stdint.h>
 #include <sys/epoll.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include <sys/event.h>
 
 #define EKQ_HIDDEN __attribute__((visibility("hidden")))
+
+/*
+ * compat/ locks and waits through these.  Under ThreadSanitizer they also
+ * tell it what each mutex orders.  A program's read(), write() or poll()
+ * reaches lib/'s interposer through TSan's interceptor of that call, which
+ * ignores every interceptor until it returns -- pthread_mutex_lock() and
+ * pthread_cond_wait() among them -- so a kevent() made from there (a
+ * timerfd's poll() settles its kqueue) would hold locks TSan never saw, and
+ * what they order would look like races.
+ */
+#if defined(__SANITIZE_THREAD__)
+#define EKQ_KQ_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define EKQ_KQ_TSAN 1
+#endif
+#endif
+#ifdef EKQ_KQ_TSAN
+void __tsan_acquire(void *addr);
+void __tsan_release(void *addr);
+#define EKQ_KQ_ACQUIRED(m) __tsan_acquire(m)
+#define EKQ_KQ_RELEASING(m) __tsan_release(m)
+#else
+#define EKQ_KQ_ACQUIRED(m) ((void)(m))
+#define EKQ_KQ_RELEASING(m) ((void)(m))
+#endif
+
+static inline void
+ekq_kq_lock(pthread_mutex_t *m)
+{
+	pthread_mutex_lock(m);
+	EKQ_KQ_ACQUIRED(m);
+}
+
+static inline void
+ekq_kq_unlock(pthread_mutex_t *m)
+{
+	EKQ_KQ_RELEASING(m);
+	pthread_mutex_unlock(m);
+}
+
+static inline void
+ekq_kq_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
+{
+	EKQ_KQ_RELEASING(m);
+	pthread_cond_wait(c, m);
+	EKQ_KQ_ACQUIRED(m);
+}
+
+static inline void
+ekq_kq_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
+    const struct timespec *abstime)
+{
+	EKQ_KQ_RELEASING(m);
+	pthread_cond_timedwait(c, m, abstime);
+	EKQ_KQ_ACQUIRED(m);
+}
 
 /* Filter slots of a descriptor record. */
 enum ekq_slot {
@@ -170,6 +237,10 @@ struct ekq_kq {
 	struct ekq_kq *orphan_next; /* abandoned in a fork child */
 	uint32_t next_gen;
 	uint32_t next_scan;     /* scan ids, for "once per scan" */
+	/* marker_armed and marker change under kq->lock and
+	 * ekq_marker_lock both (or in kq_free(), when nothing else can
+	 * reach the kqueue), so either lock suffices to read them; the links
+	 * are ekq_marker_lock's. */
 	bool marker_armed;      /* a marker is registered in epfd */
 	int marker;             /* which (index in the marker pool) */
 	struct ekq_kq *armed_next, *armed_prev; /* the kqueues with

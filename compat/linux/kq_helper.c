@@ -62,13 +62,13 @@ static atomic_bool ekq_settle_wanted;
 void
 ekq_helper_lock(void)
 {
-	pthread_mutex_lock(&ekq_hlock);
+	ekq_kq_lock(&ekq_hlock);
 }
 
 void
 ekq_helper_unlock(void)
 {
-	pthread_mutex_unlock(&ekq_hlock);
+	ekq_kq_unlock(&ekq_hlock);
 }
 
 uint64_t
@@ -99,16 +99,16 @@ ekq_helper_settle(void)
 {
 	if (!atomic_exchange(&ekq_settle_wanted, false))
 		return;
-	pthread_mutex_lock(&ekq_hlock);
+	ekq_kq_lock(&ekq_hlock);
 	if (ekq_hrunning) {
 		/* Two: the round under way may have looked already. */
 		uint64_t target = ekq_hround + 2;
 		while (ekq_hrunning && ekq_hround < target) {
 			ekq_helper_wake_locked(); /* each round needs a kick */
-			pthread_cond_wait(&ekq_hdone, &ekq_hlock);
+			ekq_kq_cond_wait(&ekq_hdone, &ekq_hlock);
 		}
 	}
-	pthread_mutex_unlock(&ekq_hlock);
+	ekq_kq_unlock(&ekq_hlock);
 }
 
 void
@@ -134,7 +134,7 @@ ekq_helper_ready(struct ekq_hknote *hk)
 static void
 deliver_to(struct ekq_kq *kq)
 {
-	pthread_mutex_lock(&kq->lock);
+	ekq_kq_lock(&kq->lock);
 	ekq_table_lock_acquire();
 	bool current = ekq_kq_current_locked(kq);
 	ekq_table_lock_release();
@@ -142,18 +142,18 @@ deliver_to(struct ekq_kq *kq)
 		/* Closed since it was held: its number may be another's.
 		 * (A kqueue living on in a dup() gets its events once a
 		 * kevent() through the dup() has told compat its number.) */
-		pthread_mutex_unlock(&kq->lock);
+		ekq_kq_unlock(&kq->lock);
 		ekq_kq_release(kq);
 		return;
 	}
-	pthread_mutex_lock(&ekq_hlock);
+	ekq_kq_lock(&ekq_hlock);
 	for (struct ekq_hknote *hk = kq->hknotes; hk != NULL; hk = hk->next)
 		if (ekq_helper_ready(hk) &&
 		    !(hk->kn.status & (EKQ_KN_DISABLED | EKQ_KN_QUEUED)))
 			ekq_pending_add(kq, &hk->kn);
-	pthread_mutex_unlock(&ekq_hlock);
+	ekq_kq_unlock(&ekq_hlock);
 	ekq_kq_arm_marker(kq, kq->pending.next != &kq->pending);
-	pthread_mutex_unlock(&kq->lock);
+	ekq_kq_unlock(&kq->lock);
 	ekq_kq_release(kq);
 }
 
@@ -173,10 +173,10 @@ sleep_locked(uint64_t next, int pollfd, int recheck_ms)
 		return;
 	if (pollfd < 0) {
 		if (next == UINT64_MAX) {
-			pthread_cond_wait(&ekq_hcond, &ekq_hlock);
+			ekq_kq_cond_wait(&ekq_hcond, &ekq_hlock);
 		} else {
 			struct timespec ts = abs_deadline(next);
-			pthread_cond_timedwait(&ekq_hcond, &ekq_hlock, &ts);
+			ekq_kq_cond_timedwait(&ekq_hcond, &ekq_hlock, &ts);
 		}
 		return;
 	}
@@ -189,9 +189,9 @@ sleep_locked(uint64_t next, int pollfd, int recheck_ms)
 		wait = (uint64_t)recheck_ms * 1000000u;
 	struct timespec ts = abs_deadline(wait);
 	struct pollfd pfd = { .fd = pollfd, .events = POLLIN, .revents = 0 };
-	pthread_mutex_unlock(&ekq_hlock);
+	ekq_kq_unlock(&ekq_hlock);
 	ppoll(&pfd, 1, wait == UINT64_MAX ? NULL : &ts, NULL);
-	pthread_mutex_lock(&ekq_hlock);
+	ekq_kq_lock(&ekq_hlock);
 	ekq_signal_after_wait_locked();
 }
 
@@ -199,13 +199,13 @@ static void *
 helper_main(void *arg)
 {
 	(void)arg;
-	pthread_mutex_lock(&ekq_hlock);
+	ekq_kq_lock(&ekq_hlock);
 	ekq_hstarted = true;
 	pthread_cond_broadcast(&ekq_hdone);
-	pthread_mutex_unlock(&ekq_hlock);
+	ekq_kq_unlock(&ekq_hlock);
 	for (;;) {
 		ekq_table_lock_acquire();
-		pthread_mutex_lock(&ekq_hlock);
+		ekq_kq_lock(&ekq_hlock);
 		ekq_hkicked = false;
 		ekq_timer_expire_locked(ekq_now_ns());
 		int pollfd, recheck_ms;
@@ -214,7 +214,7 @@ helper_main(void *arg)
 		ekq_pokes = NULL;
 		for (struct ekq_kq *kq = list; kq != NULL; kq = kq->poke_next)
 			kq->poked = false;
-		pthread_mutex_unlock(&ekq_hlock);
+		ekq_kq_unlock(&ekq_hlock);
 
 		/* Under the table lock nothing on the list can be freed but
 		 * by ekq_kq_hold_locked() itself. */
@@ -234,12 +234,12 @@ helper_main(void *arg)
 			deliver_to(kq);
 		}
 
-		pthread_mutex_lock(&ekq_hlock);
+		ekq_kq_lock(&ekq_hlock);
 		/* The round is done when what it fired is queued. */
 		ekq_hround++;
 		pthread_cond_broadcast(&ekq_hdone);
 		sleep_locked(ekq_timer_next_locked(), pollfd, recheck_ms);
-		pthread_mutex_unlock(&ekq_hlock);
+		ekq_kq_unlock(&ekq_hlock);
 	}
 	return NULL;
 }
@@ -280,7 +280,7 @@ void
 ekq_helper_wait_started_locked(void)
 {
 	while (ekq_hrunning && !ekq_hstarted)
-		pthread_cond_wait(&ekq_hdone, &ekq_hlock);
+		ekq_kq_cond_wait(&ekq_hdone, &ekq_hlock);
 }
 
 void
@@ -296,7 +296,7 @@ ekq_helper_atfork_child(void)
 	ekq_signal_forget_all_locked();
 	/* The parent's thread may have been waiting on it: start afresh. */
 	ekq_hcond_ready = false;
-	pthread_mutex_unlock(&ekq_hlock);
+	ekq_kq_unlock(&ekq_hlock);
 }
 
 struct ekq_hknote *
@@ -332,9 +332,9 @@ hk_remove(struct ekq_kq *kq, struct ekq_hknote *hk)
 	*link = hk->next;
 	if (hk->kn.status & EKQ_KN_QUEUED)
 		ekq_pending_remove(kq, &hk->kn);
-	pthread_mutex_lock(&ekq_hlock);
+	ekq_kq_lock(&ekq_hlock);
 	detach_locked(hk);
-	pthread_mutex_unlock(&ekq_hlock);
+	ekq_kq_unlock(&ekq_hlock);
 	free(hk);
 }
 
@@ -359,12 +359,12 @@ hk_add(struct ekq_kq *kq, struct kevent *kev)
 	hk->kq = kq;
 	hk->heap = EKQ_NOHEAP;
 
-	pthread_mutex_lock(&ekq_hlock);
+	ekq_kq_lock(&ekq_hlock);
 	int err = ekq_helper_start_locked();
 	if (err == 0)
 		err = hk->filter == EVFILT_TIMER ? ekq_timer_arm_locked(hk) :
 		    ekq_signal_attach_locked(hk);
-	pthread_mutex_unlock(&ekq_hlock);
+	ekq_kq_unlock(&ekq_hlock);
 	if (err != 0) {
 		free(hk);
 		return err;
@@ -390,7 +390,7 @@ timer_readd(struct ekq_kq *kq, struct ekq_hknote *hk,
 {
 	if (hk->kn.status & EKQ_KN_QUEUED)
 		ekq_pending_remove(kq, &hk->kn);
-	pthread_mutex_lock(&ekq_hlock);
+	ekq_kq_lock(&ekq_hlock);
 	/* Undelivered expirations of the old timer are thrown away. */
 	hk->count = 0;
 	hk->kn.sfflags = kev->fflags;
@@ -402,7 +402,7 @@ timer_readd(struct ekq_kq *kq, struct ekq_hknote *hk,
 		hk->kn.flags |= EV_ERROR;
 		hk->count = err;
 	}
-	pthread_mutex_unlock(&ekq_hlock);
+	ekq_kq_unlock(&ekq_hlock);
 }
 
 int
@@ -434,9 +434,9 @@ ekq_helper_change(struct ekq_kq *kq, struct kevent *kev)
 	}
 	if (kev->flags & EV_ENABLE)
 		hk->kn.status &= (uint8_t)~EKQ_KN_DISABLED;
-	pthread_mutex_lock(&ekq_hlock);
+	ekq_kq_lock(&ekq_hlock);
 	bool ready = ekq_helper_ready(hk);
-	pthread_mutex_unlock(&ekq_hlock);
+	ekq_kq_unlock(&ekq_hlock);
 	if (ready && !(hk->kn.status & (EKQ_KN_DISABLED | EKQ_KN_QUEUED)))
 		ekq_pending_add(kq, &hk->kn);
 	return 0;
@@ -448,9 +448,9 @@ ekq_helper_deliver(struct ekq_kq *kq, struct ekq_hknote *hk,
 {
 	if (hk->kn.status & EKQ_KN_DISABLED)
 		return false;
-	pthread_mutex_lock(&ekq_hlock);
+	ekq_kq_lock(&ekq_hlock);
 	if (!ekq_helper_ready(hk)) {
-		pthread_mutex_unlock(&ekq_hlock);
+		ekq_kq_unlock(&ekq_hlock);
 		return false;
 	}
 	/* filt_timertouch(EVENT_PROCESS): data is the count, fflags 0. */
@@ -466,7 +466,7 @@ ekq_helper_deliver(struct ekq_kq *kq, struct ekq_hknote *hk,
 	if (hk->filter == EVFILT_SIGNAL)
 		ekq_signal_retrieved_locked((int)hk->ident);
 	bool still = ekq_helper_ready(hk);
-	pthread_mutex_unlock(&ekq_hlock);
+	ekq_kq_unlock(&ekq_hlock);
 	if (hk->kn.flags & EV_ONESHOT) {
 		hk_remove(kq, hk);
 		return true;
@@ -483,7 +483,7 @@ ekq_helper_free_all(struct ekq_kq *kq)
 {
 	if (kq->hknotes == NULL && !kq->poked)
 		return;
-	pthread_mutex_lock(&ekq_hlock);
+	ekq_kq_lock(&ekq_hlock);
 	for (struct ekq_hknote *hk = kq->hknotes; hk != NULL; hk = hk->next)
 		detach_locked(hk);
 	if (kq->poked) {
@@ -493,7 +493,7 @@ ekq_helper_free_all(struct ekq_kq *kq)
 		*link = kq->poke_next;
 		kq->poked = false;
 	}
-	pthread_mutex_unlock(&ekq_hlock);
+	ekq_kq_unlock(&ekq_hlock);
 	while (kq->hknotes != NULL) {
 		struct ekq_hknote *hk = kq->hknotes;
 		kq->hknotes = hk->next;

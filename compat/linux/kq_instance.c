@@ -30,8 +30,8 @@
  * the 501st.  With at most 64 kqueues a marker, kqueues nested three deep
  * stay within the limits, at one marker per 64 kqueues with events.
  *
- * Locks: the order is a kqueue's lock, ekq_table_lock, ekq_marker_lock; the
- * marker lock is a leaf.
+ * Locks: ekq_table_lock and ekq_marker_lock are here; their order is in
+ * kq.h.
  */
 #include "config.h"
 
@@ -120,9 +120,9 @@ kq_free(struct ekq_kq *kq)
 {
 	if (kq->marker_armed) {
 		/* Its epoll is gone with the kqueue, or goes now. */
-		pthread_mutex_lock(&ekq_marker_lock);
+		ekq_kq_lock(&ekq_marker_lock);
 		marker_drop_locked(kq);
-		pthread_mutex_unlock(&ekq_marker_lock);
+		ekq_kq_unlock(&ekq_marker_lock);
 	}
 	ekq_helper_free_all(kq);
 	ekq_fd_free_all(kq);
@@ -142,9 +142,9 @@ kq_unref_locked(struct ekq_kq *kq)
 void
 ekq_kq_release(struct ekq_kq *kq)
 {
-	pthread_mutex_lock(&ekq_table_lock);
+	ekq_kq_lock(&ekq_table_lock);
 	kq_unref_locked(kq);
-	pthread_mutex_unlock(&ekq_table_lock);
+	ekq_kq_unlock(&ekq_table_lock);
 }
 
 static void
@@ -174,11 +174,22 @@ table_reserve_locked(int fd)
 	return 0;
 }
 
-/* Does `fd` carry the tag of a kqueue made by `owner`? */
+/*
+ * Does `fd` carry the tag of a kqueue made by `owner`?  Asked of the kernel
+ * itself, past any fcntl() interposed on the process: this runs under
+ * ekq_table_lock, and lib/'s fcntl() takes lib/'s descriptor-table lock for
+ * a number that names one of its descriptor objects (each is a kqueue),
+ * while lib/'s fork() handler holds that lock when ours takes the table
+ * lock -- the two would deadlock.
+ */
 static bool
 tagged(int fd, pid_t owner)
 {
-	return fcntl(fd, F_GETOWN) == owner;
+#ifdef SYS_fcntl
+	return syscall(SYS_fcntl, fd, F_GETOWN) == owner;
+#else
+	return syscall(SYS_fcntl64, fd, F_GETOWN) == owner;
+#endif
 }
 
 /* Is table entry `fd` still the kqueue it names? */
@@ -232,10 +243,14 @@ armed_but_closed(const struct ekq_kq *kq, const struct ekq_kq *self)
 static void
 marker_reclaim_locked(const struct ekq_kq *self)
 {
+	/* The count is the marker lock's: a kevent() arms its kqueue's
+	 * marker under that lock and its own, not under the table lock. */
+	ekq_kq_lock(&ekq_marker_lock);
 	bool all = ekq_marker_users <= EKQ_RECLAIM_ALL;
+	ekq_kq_unlock(&ekq_marker_lock);
 	for (unsigned step = 0; all || step < EKQ_RECLAIM_STEP; step++) {
 		struct ekq_kq *closed = NULL;
-		pthread_mutex_lock(&ekq_marker_lock);
+		ekq_kq_lock(&ekq_marker_lock);
 		if (all) {
 			for (struct ekq_kq *kq = ekq_armed; kq != NULL;
 			    kq = kq->armed_next) {
@@ -253,7 +268,7 @@ marker_reclaim_locked(const struct ekq_kq *self)
 					closed = kq;
 			}
 		}
-		pthread_mutex_unlock(&ekq_marker_lock);
+		ekq_kq_unlock(&ekq_marker_lock);
 		if (closed != NULL)
 			/* Frees it (dropping the marker) unless a kevent()
 			 * is in flight on it, or a dup() of it was adopted. */
@@ -266,13 +281,13 @@ marker_reclaim_locked(const struct ekq_kq *self)
 void
 ekq_table_lock_acquire(void)
 {
-	pthread_mutex_lock(&ekq_table_lock);
+	ekq_kq_lock(&ekq_table_lock);
 }
 
 void
 ekq_table_lock_release(void)
 {
-	pthread_mutex_unlock(&ekq_table_lock);
+	ekq_kq_unlock(&ekq_table_lock);
 }
 
 bool
@@ -331,9 +346,9 @@ make_kqueue(void)
 	kq->next_gen = 1;
 	kq->refs = 1;
 
-	pthread_mutex_lock(&ekq_table_lock);
+	ekq_kq_lock(&ekq_table_lock);
 	if (table_reserve_locked(epfd) == -1) {
-		pthread_mutex_unlock(&ekq_table_lock);
+		ekq_kq_unlock(&ekq_table_lock);
 		pthread_mutex_destroy(&kq->lock);
 		goto fail;
 	}
@@ -348,7 +363,7 @@ make_kqueue(void)
 	marker_reclaim_locked(NULL);
 	ekq_table[epfd] = kq;
 	ekq_nlive++;
-	pthread_mutex_unlock(&ekq_table_lock);
+	ekq_kq_unlock(&ekq_table_lock);
 
 	pthread_once(&ekq_atfork_once, register_atfork);
 	return epfd;
@@ -418,7 +433,7 @@ ekq_kq_acquire(int kqfd)
 
 	if (kqfd < 0)
 		goto ebadf;
-	pthread_mutex_lock(&ekq_table_lock);
+	ekq_kq_lock(&ekq_table_lock);
 	if (kqfd < ekq_ntable && ekq_table[kqfd] != NULL) {
 		if (entry_valid(kqfd))
 			kq = ekq_table[kqfd];
@@ -436,7 +451,7 @@ ekq_kq_acquire(int kqfd)
 	if (kq != NULL)
 		kq->refs++;
 	marker_reclaim_locked(kq);
-	pthread_mutex_unlock(&ekq_table_lock);
+	ekq_kq_unlock(&ekq_table_lock);
 	if (kq == NULL)
 		goto ebadf;
 	return kq;
@@ -450,7 +465,7 @@ ekq_kq_arm_marker(struct ekq_kq *kq, bool on)
 {
 	if (kq->marker_armed == on)
 		return;
-	pthread_mutex_lock(&ekq_marker_lock);
+	ekq_kq_lock(&ekq_marker_lock);
 	if (on) {
 		int m = marker_pick_locked();
 		int fd = m == -1 ? -1 : ekq_markers[m].fd;
@@ -480,7 +495,7 @@ ekq_kq_arm_marker(struct ekq_kq *kq, bool on)
 		    NULL);
 		marker_drop_locked(kq);
 	}
-	pthread_mutex_unlock(&ekq_marker_lock);
+	ekq_kq_unlock(&ekq_marker_lock);
 }
 
 /*
@@ -492,38 +507,38 @@ ekq_kq_arm_marker(struct ekq_kq *kq, bool on)
 void
 ekq_kq_drop_foreign_marker(struct ekq_kq *kq)
 {
-	pthread_mutex_lock(&ekq_marker_lock);
+	ekq_kq_lock(&ekq_marker_lock);
 	/* Which marker is not known: the one registered says ENOENT to none
 	 * but itself. */
 	for (int m = 0; m < ekq_nmarkers && !kq->marker_armed; m++)
 		if (ekq_markers[m].fd != -1)
 			epoll_ctl(kq->epfd, EPOLL_CTL_DEL, ekq_markers[m].fd,
 			    NULL);
-	pthread_mutex_unlock(&ekq_marker_lock);
+	ekq_kq_unlock(&ekq_marker_lock);
 }
 
 /*
  * fork(): a BSD kqueue is not inherited.  The child closes its copies.
- * Holding the (leaf) table lock across fork() keeps the table consistent;
- * the states themselves may be mid-change in another thread, so the child
- * closes descriptors but frees nothing of them.
+ * Holding the table, helper and marker locks across fork() keeps what they
+ * guard consistent; the states themselves may be mid-change in another
+ * thread, so the child closes descriptors but frees nothing of them.
  */
 static void
 atfork_prepare(void)
 {
-	pthread_mutex_lock(&ekq_table_lock);
+	ekq_kq_lock(&ekq_table_lock);
 	ekq_helper_lock();
 	/* Not while the helper is still starting (kq_helper.c). */
 	ekq_helper_wait_started_locked();
-	pthread_mutex_lock(&ekq_marker_lock);
+	ekq_kq_lock(&ekq_marker_lock);
 }
 
 static void
 atfork_parent(void)
 {
-	pthread_mutex_unlock(&ekq_marker_lock);
+	ekq_kq_unlock(&ekq_marker_lock);
 	ekq_helper_unlock();
-	pthread_mutex_unlock(&ekq_table_lock);
+	ekq_kq_unlock(&ekq_table_lock);
 }
 
 /* States a fork child abandoned: kept reachable, never used again. */
@@ -557,7 +572,7 @@ atfork_child(void)
 	ekq_marker_users = 0;
 	ekq_armed = NULL;
 	ekq_reclaim_next = NULL;
-	pthread_mutex_unlock(&ekq_marker_lock);
+	ekq_kq_unlock(&ekq_marker_lock);
 	ekq_helper_atfork_child();
-	pthread_mutex_unlock(&ekq_table_lock);
+	ekq_kq_unlock(&ekq_table_lock);
 }

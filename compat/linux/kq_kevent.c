@@ -346,11 +346,11 @@ harvest(struct ekq_kq *kq, struct scan_ctx *ctx, int timeout_ms,
 	bool unlock = out != NULL;
 
 	if (unlock)
-		pthread_mutex_unlock(&kq->lock);
+		ekq_kq_unlock(&kq->lock);
 	*got = wait_epoll(kq->epfd, evs, max, timeout_ms, ts);
 	int saved = errno;
 	if (unlock)
-		pthread_mutex_lock(&kq->lock);
+		ekq_kq_lock(&kq->lock);
 	if (*got == -1) {
 		errno = saved;
 		return -1;
@@ -370,7 +370,7 @@ ekq_kq_count_pending(int kqfd)
 	struct ekq_kq *kq = ekq_kq_acquire(kqfd);
 	if (kq == NULL)
 		return -1;
-	pthread_mutex_lock(&kq->lock);
+	ekq_kq_lock(&kq->lock);
 	struct scan_ctx ctx;
 	ctx_init(kq, &ctx);
 	int got;
@@ -388,7 +388,7 @@ ekq_kq_count_pending(int kqfd)
 			count++;
 	}
 	ekq_kq_arm_marker(kq, !pending_empty(kq));
-	pthread_mutex_unlock(&kq->lock);
+	ekq_kq_unlock(&kq->lock);
 	ekq_kq_release(kq);
 	return count;
 }
@@ -408,7 +408,7 @@ ekq_kq_count_quick(int kqfd)
 	struct ekq_kq *kq = ekq_kq_acquire(kqfd);
 	if (kq == NULL)
 		return -1;
-	pthread_mutex_lock(&kq->lock);
+	ekq_kq_lock(&kq->lock);
 	int64_t count = 0;
 	for (struct ekq_qlink *q = kq->pending.next; q != &kq->pending;
 	    q = q->next) {
@@ -416,7 +416,7 @@ ekq_kq_count_quick(int kqfd)
 		if (kn->slot != EKQ_SLOT_USER || ekq_user_of(kn)->triggered)
 			count++;
 	}
-	pthread_mutex_unlock(&kq->lock);
+	ekq_kq_unlock(&kq->lock);
 	ekq_kq_release(kq);
 	return count > 0 ? count : 1;
 }
@@ -469,9 +469,9 @@ static void
 stale_backoff(struct ekq_kq *kq)
 {
 	static const struct timespec pause = { 0, 1000000 };
-	pthread_mutex_unlock(&kq->lock);
+	ekq_kq_unlock(&kq->lock);
 	nanosleep(&pause, NULL);
-	pthread_mutex_lock(&kq->lock);
+	ekq_kq_lock(&kq->lock);
 }
 
 static int
@@ -589,7 +589,7 @@ kevent(int kqfd, const struct kevent *changelist, int nchanges,
 		return -1;
 	}
 
-	pthread_mutex_lock(&kq->lock);
+	ekq_kq_lock(&kq->lock);
 	int nerrors = 0, rc, saved = 0;
 	for (int i = 0; i < nchanges; i++) {
 		/* A copy: the changelist may be the eventlist. */
@@ -624,7 +624,7 @@ kevent(int kqfd, const struct kevent *changelist, int nchanges,
 	saved = errno;
 out:
 	ekq_kq_arm_marker(kq, !pending_empty(kq));
-	pthread_mutex_unlock(&kq->lock);
+	ekq_kq_unlock(&kq->lock);
 	ekq_kq_release(kq);
 	ekq_helper_settle();
 	errno = saved;

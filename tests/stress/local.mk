@@ -5,12 +5,14 @@ EKQ_STRESS_SOURCES = \
 	tests/stress/main.c \
 	tests/stress/threads.c \
 	tests/stress/nofile.c \
-	tests/stress/churn.c
+	tests/stress/churn.c \
+	tests/stress/fork.c
 
 check_PROGRAMS += tests/stress/stress-epollkq
 TESTS += tests/stress/stress-epollkq
 tests_stress_stress_epollkq_SOURCES = $(EKQ_STRESS_SOURCES)
 tests_stress_stress_epollkq_CPPFLAGS = -I$(top_srcdir)/include \
+	-I$(top_builddir)/include \
 	-I$(top_srcdir)/tests/common
 tests_stress_stress_epollkq_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_stress_stress_epollkq_LDADD = libepollkq.la tests/common/libekqtest.la \

@@ -34,6 +34,7 @@ main(void)
 		st_threads_suite,
 		st_nofile_suite,
 		st_churn_suite,
+		st_fork_suite,
 		NULL
 	};
 	return ekq_run_suites(suites);

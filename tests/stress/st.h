@@ -14,6 +14,7 @@
 Suite *st_threads_suite(void);
 Suite *st_nofile_suite(void);
 Suite *st_churn_suite(void);
+Suite *st_fork_suite(void);
 
 int st_ctl(int epfd, int op, int fd, uint32_t events, uint64_t data);
 /* A whole-number setting from the environment, or `dflt`. */
