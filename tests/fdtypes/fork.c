@@ -244,7 +244,8 @@ START_TEST(fork_child_timerfd_is_still_armed)
 {
 	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK);
 	ck_assert_int_ge(fd, 0);
-	fd_timer_arm_ms(fd, 50, 0);
+	/* Long enough that a loaded machine's child still finds it armed. */
+	fd_timer_arm_ms(fd, 500, 0);
 	ck_assert_int_eq(fd_run_child(timer_fires, &fd), 0);
 	close(fd);
 }
@@ -265,11 +266,29 @@ keeps_interval(void *arg)
 }
 
 /*
- * A fork() at once after a process's first timerfd: the child's own timer
- * must still fire.  Each round runs in a fresh process, so the timerfd is
- * always its first (under compat/ it starts the helper thread, which must
- * not be mid-start when fork() copies the process).
+ * A fork() at once after a process's first timerfd: the child's timers
+ * must work.  Each round runs in a fresh process, so the timerfd is always
+ * its first (under compat/ it starts the helper thread, which must not be
+ * mid-start when fork() copies the process).  The child arms the inherited
+ * timerfd anew, so no deadline can pass before it looks.
  */
+static int
+rearmed_timer_fires(void *arg)
+{
+	int fd = *(int *)arg;
+	struct itimerspec its = { .it_interval = { 0, 0 },
+	    .it_value = { 0, 10000000 } };
+	if (timerfd_settime(fd, 0, &its, NULL) != 0)
+		return 30;
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	if (poll(&pfd, 1, FD_SOON) != 1)
+		return 31;
+	uint64_t v = 0;
+	if (child_read_u64(fd, &v) != 0)
+		return 32;
+	return v == 1 ? 0 : 33;
+}
+
 static int
 first_timer_then_fork(void *arg)
 {
@@ -278,10 +297,10 @@ first_timer_then_fork(void *arg)
 	if (fd < 0)
 		return 20;
 	struct itimerspec its = { .it_interval = { 0, 0 },
-	    .it_value = { 0, 50000000 } };
+	    .it_value = { 60, 0 } };
 	if (timerfd_settime(fd, 0, &its, NULL) != 0)
 		return 21;
-	return fd_run_child(timer_fires, &fd);
+	return fd_run_child(rearmed_timer_fires, &fd);
 }
 
 START_TEST(fork_right_after_the_first_timerfd_leaves_the_child_a_working_timer)
