@@ -284,7 +284,7 @@ EKQ_HIDDEN void ekq_kq_arm_marker(struct ekq_kq *kq, bool on);
 EKQ_HIDDEN void ekq_kq_drop_foreign_marker(struct ekq_kq *kq);
 
 /* kq_fd.c */
-/* The lowest number compat's own descriptors take (below RLIMIT_NOFILE). */
+/* The lowest number side locations borrow (below RLIMIT_NOFILE). */
 EKQ_HIDDEN int ekq_high_number_base(void);
 /* `fd` (close-on-exec) moved to between half ekq_high_number_base() and
  * it, where compat's coming and going does not shift the numbers the

@@ -67,9 +67,9 @@ ekq_loc_number(const struct ekq_fdrec *rec, unsigned loc)
 }
 
 /*
- * Where compat's own descriptors go (side locations' borrowed numbers,
- * markers): high, so that the program's own lowest-free allocations seldom
- * land on one, and below the limit.
+ * Where side locations borrow their numbers: high, so that the program's
+ * own lowest-free allocations seldom land on one, and below the limit.
+ * compat's other descriptors go to the half below it (ekq_move_high()).
  */
 int
 ekq_high_number_base(void)
