@@ -1,5 +1,5 @@
 /*
- * dup(), dup2() and fcntl(F_DUPFD_CLOEXEC) of an eventfd: the new number
+ * dup(), dup2(), dup3() and fcntl(F_DUPFD_CLOEXEC) of an eventfd: the new number
  * names the same open file, with the same counter.  Built with a 64-bit
  * off_t, as meson builds by default: glibc then calls fcntl64() (Wayland
  * duplicates each descriptor it watches this way).
@@ -10,6 +10,7 @@
 
 #include "fd_test.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <unistd.h>
@@ -59,6 +60,28 @@ START_TEST(fcntl_dupfd_cloexec_of_an_eventfd_shares_its_counter)
 }
 END_TEST
 
+#ifdef HAVE_DUP3
+START_TEST(dup3_of_an_eventfd_shares_its_counter_and_sets_cloexec)
+{
+	int fd = efd(3);
+	int spare = efd(0);
+	ck_assert_int_eq(dup3(fd, spare, O_CLOEXEC), spare);
+	ck_assert_int_eq(fcntl(spare, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+	ck_assert_uint_eq(fd_read_u64(spare), 3);
+	fd_write_u64(spare, 6);
+	ck_assert_uint_eq(fd_read_u64(fd), 6);
+	/* Onto itself: EINVAL, and the descriptor is untouched. */
+	errno = 0;
+	ck_assert_int_eq(dup3(fd, fd, 0), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	fd_write_u64(fd, 1);
+	ck_assert_uint_eq(fd_read_u64(spare), 1);
+	close(spare);
+	close(fd);
+}
+END_TEST
+#endif
+
 START_TEST(eventfd_dup_works_after_the_original_is_closed)
 {
 	int fd = efd(0);
@@ -95,6 +118,9 @@ fd_dup_suite(void)
 	tcase_add_test(tc, dup_of_an_eventfd_shares_its_counter);
 	tcase_add_test(tc, dup2_of_an_eventfd_shares_its_counter);
 	tcase_add_test(tc, fcntl_dupfd_cloexec_of_an_eventfd_shares_its_counter);
+#ifdef HAVE_DUP3
+	tcase_add_test(tc, dup3_of_an_eventfd_shares_its_counter_and_sets_cloexec);
+#endif
 	tcase_add_test(tc, eventfd_dup_works_after_the_original_is_closed);
 	tcase_add_test(tc, dup_of_an_eventfd_is_readable_in_poll_with_it);
 	suite_add_tcase(s, tc);

@@ -13,7 +13,8 @@ EKQ_FDTYPES_TEST_SOURCES = \
 	tests/fdtypes/signalfd.c \
 	tests/fdtypes/epoll.c \
 	tests/fdtypes/fork.c \
-	tests/fdtypes/dup.c
+	tests/fdtypes/dup.c \
+	tests/fdtypes/fortify.c
 
 if EKQ_HOST_HAS_EPOLL
 check_PROGRAMS += tests/fdtypes/fdtypes-linux

@@ -41,6 +41,7 @@ extern Suite *fd_signalfd_suite(void);
 extern Suite *fd_epoll_suite(void);
 extern Suite *fd_fork_suite(void);
 extern Suite *fd_dup_suite(void);
+extern Suite *fd_fortify_suite(void);
 
 int
 main(void)
@@ -57,6 +58,7 @@ main(void)
 		fd_epoll_suite,
 		fd_fork_suite,
 		fd_dup_suite,
+		fd_fortify_suite,
 		NULL
 	};
 	return ekq_run_suites(suites);
