@@ -736,9 +736,14 @@ do_wait(int epfd, struct epoll_event *events, int maxevents,
 				err = errno;
 			flush_changes(ep, p);
 			/* A pass that filled up from a narrow fetch goes on
-			 * with a wide one, where it may (batch_size()). */
+			 * with a wide one, where it may (batch_size()), and
+			 * a wide one that came back full goes on until the
+			 * kqueue has nothing new: what it leaves there was
+			 * on Linux's ready list ahead of the level events
+			 * this call returns, which its knotes' requeueing
+			 * would put first next time (over_flush()). */
 			again = err == 0 && more && (p->n < p->max ||
-			    p->drain > 0 || (!p->wide && !ep->edge_outer));
+			    p->drain > 0 || !ep->edge_outer);
 			if (!again)
 				put_back(ep, p);
 			ekq_ep_set_user(ep, ep->held_head != -1);

@@ -172,6 +172,48 @@ START_TEST(fairness_maxevents_one_cycles_past_a_hangup_and_a_three_way_fd)
 }
 END_TEST
 
+/*
+ * More ready than one batch of kevents, and more hangups than a pass puts
+ * back: 160 readable pipes and 20 whose writer is gone (EPOLLHUP, which
+ * stays).  Taken three at a time, every round of 180 reports names each
+ * one once, as Linux's ready list cycles.
+ */
+#define NBIG 160
+#define NHUP 20
+
+START_TEST(fairness_more_ready_than_a_kevent_batch_cycles_through_all)
+{
+	int epfd = ep_create();
+	for (int i = 0; i < NBIG + NHUP; i++) {
+		int p[2];
+		ekq_make_pipe(p);
+		if (i < NBIG)
+			ep_poke(p[1]);
+		else
+			close(p[1]);
+		ep_add(epfd, p[0], EPOLLIN, (uint64_t)i);
+	}
+	for (int round = 0; round < 2; round++) {
+		int seen[NBIG + NHUP] = { 0 };
+		int got = 0;
+		while (got < NBIG + NHUP) {
+			struct epoll_event ev[MAXEV];
+			int n = ep_wait(epfd, ev, MAXEV, EP_SOON);
+			ck_assert_int_ge(n, 1);
+			for (int i = 0; i < n && got < NBIG + NHUP; i++, got++) {
+				uint64_t k = ev[i].data.u64;
+				ck_assert(k < NBIG + NHUP);
+				ck_assert_mask(ev[i].events,
+				    k < NBIG ? EPOLLIN : EPOLLHUP);
+				ck_assert_msg(seen[k]++ == 0, "round %d: #%d "
+				    "twice before the others had their turn",
+				    round, (int)k);
+			}
+		}
+	}
+}
+END_TEST
+
 Suite *
 ep_fairness_suite(void)
 {
@@ -185,6 +227,8 @@ ep_fairness_suite(void)
 	tcase_add_test(tc, fairness_maxevents_one_cycles_through_all);
 	tcase_add_test(tc,
 	    fairness_maxevents_one_cycles_past_a_hangup_and_a_three_way_fd);
+	tcase_add_test(tc,
+	    fairness_more_ready_than_a_kevent_batch_cycles_through_all);
 	suite_add_tcase(s, tc);
 	return s;
 }
