@@ -432,6 +432,58 @@ START_TEST(ctl_mod_of_exclusive_registration_fails_with_einval)
 }
 END_TEST
 
+/* Reopen `num` as a new pipe's read end: the number reused by a new file. */
+static void
+reuse_number(int num)
+{
+	int q[2];
+	ekq_make_pipe(q);
+	if (q[0] == num)
+		return;
+	ck_assert_int_eq(dup2(q[0], num), num);
+	close(q[0]);
+}
+
+/* The registration ended with its file: a new file at the number is not
+ * it, so MOD finds nothing (ENOENT, not EPOLLEXCLUSIVE's EINVAL). */
+static void
+exclusive_then_reused(uint32_t extra)
+{
+	int epfd = ep_create(), p[2];
+	ready_pipe(p);
+	ck_assert_int_eq(ctl(epfd, EPOLL_CTL_ADD, p[0],
+	    EPOLLIN | EPOLLEXCLUSIVE | extra, 1), 0);
+	close(p[0]);
+	reuse_number(p[0]);
+	ck_assert_fails_with(ctl(epfd, EPOLL_CTL_MOD, p[0], EPOLLIN, 2),
+	    ENOENT);
+	ck_assert_int_eq(ctl(epfd, EPOLL_CTL_ADD, p[0], EPOLLIN, 3), 0);
+}
+
+START_TEST(ctl_mod_of_exclusive_registration_on_a_reused_number_is_enoent)
+{
+	exclusive_then_reused(0);
+}
+END_TEST
+
+START_TEST(ctl_mod_of_exclusive_edge_registration_on_a_reused_number_is_enoent)
+{
+	exclusive_then_reused(EPOLLET);
+}
+END_TEST
+
+START_TEST(ctl_mod_on_the_reused_number_of_a_nested_epoll_fd_is_enoent)
+{
+	int outer = ep_create(), inner = ep_create();
+	ep_add(outer, inner, EPOLLIN, 1);
+	close(inner);
+	reuse_number(inner);
+	ck_assert_fails_with(ctl(outer, EPOLL_CTL_MOD, inner, EPOLLIN, 2),
+	    ENOENT);
+	ck_assert_int_eq(ctl(outer, EPOLL_CTL_ADD, inner, EPOLLIN, 3), 0);
+}
+END_TEST
+
 START_TEST(ctl_exclusive_on_epoll_fd_fails_with_einval)
 {
 	int outer = ep_create(), inner = ep_create();
@@ -650,6 +702,12 @@ ep_ctl_errors_suite(void)
 	tcase_add_test(tc, ctl_exclusive_with_mod_fails_with_einval);
 	tcase_add_test(tc, ctl_exclusive_mod_of_unregistered_fd_fails_with_einval_not_enoent);
 	tcase_add_test(tc, ctl_mod_of_exclusive_registration_fails_with_einval);
+	tcase_add_test(tc,
+	    ctl_mod_of_exclusive_registration_on_a_reused_number_is_enoent);
+	tcase_add_test(tc,
+	    ctl_mod_of_exclusive_edge_registration_on_a_reused_number_is_enoent);
+	tcase_add_test(tc,
+	    ctl_mod_on_the_reused_number_of_a_nested_epoll_fd_is_enoent);
 	tcase_add_test(tc, ctl_exclusive_on_epoll_fd_fails_with_einval);
 	tcase_add_test(tc, ctl_exclusive_with_oneshot_fails_with_einval);
 	tcase_add_test(tc, ctl_exclusive_with_rdhup_or_pri_fails_with_einval);
