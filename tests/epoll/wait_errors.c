@@ -153,6 +153,21 @@ START_TEST(wait_null_events_with_nothing_ready_times_out)
 }
 END_TEST
 
+START_TEST(wait_null_events_fails_for_the_descriptor_and_maxevents_first)
+{
+	/* The same answers as with a buffer: nothing is copied before. */
+	int epfd = ep_create(), p[2];
+	ekq_make_pipe(p);
+	ck_assert_fails_with(epoll_wait(epfd, opaque_ptr(NULL), opaque_int(0),
+	    0), EINVAL);
+	ck_assert_fails_with(epoll_wait(p[0], opaque_ptr(NULL), 1, 0), EINVAL);
+	close(p[0]);
+	ck_assert_fails_with(epoll_wait(p[0], opaque_ptr(NULL), 1, 0), EBADF);
+	close(epfd);
+	ck_assert_fails_with(epoll_wait(epfd, opaque_ptr(NULL), 1, 0), EBADF);
+}
+END_TEST
+
 START_TEST(wait_returns_at_most_maxevents)
 {
 	int epfd = ep_create();
@@ -212,6 +227,8 @@ ep_wait_errors_suite(void)
 	tcase_add_test(tc, wait_null_events_with_a_ready_fd_fails_with_efault);
 	tcase_add_test(tc, wait_efault_leaves_the_event_ready);
 	tcase_add_test(tc, wait_null_events_with_nothing_ready_times_out);
+	tcase_add_test(tc,
+	    wait_null_events_fails_for_the_descriptor_and_maxevents_first);
 	tcase_add_test(tc, wait_returns_at_most_maxevents);
 	tcase_add_test(tc, wait_does_not_touch_entries_beyond_the_count);
 	tcase_add_test(tc, wait_event_layout_matches_the_header);
