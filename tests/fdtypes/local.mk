@@ -14,7 +14,8 @@ EKQ_FDTYPES_TEST_SOURCES = \
 	tests/fdtypes/epoll.c \
 	tests/fdtypes/fork.c \
 	tests/fdtypes/dup.c \
-	tests/fdtypes/fortify.c
+	tests/fdtypes/fortify.c \
+	tests/fdtypes/wrong_args.c
 
 if EKQ_HOST_HAS_EPOLL
 check_PROGRAMS += tests/fdtypes/fdtypes-linux

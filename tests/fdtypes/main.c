@@ -42,6 +42,7 @@ extern Suite *fd_epoll_suite(void);
 extern Suite *fd_fork_suite(void);
 extern Suite *fd_dup_suite(void);
 extern Suite *fd_fortify_suite(void);
+extern Suite *fd_wrong_args_suite(void);
 
 int
 main(void)
@@ -59,6 +60,7 @@ main(void)
 		fd_fork_suite,
 		fd_dup_suite,
 		fd_fortify_suite,
+		fd_wrong_args_suite,
 		NULL
 	};
 	return ekq_run_suites(suites);
