@@ -385,8 +385,15 @@ int
 ekq_fdobj_kqueue(bool cloexec)
 {
 	int kq = ekq_new_kqueue(cloexec);
-	if (kq == -1)
+	if (kq == -1) {
+		/* eventfd(), timerfd_create() and signalfd() fail only for
+		 * the descriptor table or memory on Linux: an fcntl() of the
+		 * new kqueue that failed is not the caller's EBADF (as
+		 * epoll_create1() maps it, instance.c). */
+		if (errno != EMFILE && errno != ENFILE)
+			errno = ENOMEM;
 		return -1;
+	}
 	if (kq >= EKQ_FDTAB_MAX) {
 		ekq_real_close(kq);
 		errno = EMFILE;

@@ -150,5 +150,6 @@ Suite *fs_create_suite(void);
 Suite *fs_ctl_suite(void);
 Suite *fs_wait_suite(void);
 Suite *fs_fork_suite(void);
+Suite *fs_fdtypes_suite(void);
 
 #endif

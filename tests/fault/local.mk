@@ -11,7 +11,8 @@ tests_fault_fault_sweep_SOURCES = \
 	tests/fault/create.c \
 	tests/fault/ctl.c \
 	tests/fault/wait.c \
-	tests/fault/fork.c
+	tests/fault/fork.c \
+	tests/fault/fdtypes.c
 tests_fault_fault_sweep_CPPFLAGS = -I$(top_srcdir)/include \
 	-I$(top_srcdir)/tests/common
 tests_fault_fault_sweep_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)

@@ -28,6 +28,7 @@ main(void)
 		fs_ctl_suite,
 		fs_wait_suite,
 		fs_fork_suite,
+		fs_fdtypes_suite,
 		NULL
 	};
 	int status = ekq_run_suites(suites);
