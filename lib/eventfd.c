@@ -218,13 +218,8 @@ EKQ_EXPORT int
 ekq_eventfd_read(int fd, eventfd_t *value)
 {
 	struct ekq_fdobj *obj = ekq_fdobj_get(fd);
-	if (obj == NULL)
-		return ekq_real_read(fd, value, sizeof *value) ==
-		    sizeof *value ? 0 : -1;
-	ssize_t r = obj->ops->read(obj, fd, value, sizeof *value);
-	int err = errno;
-	ekq_fdobj_put(obj);
-	errno = err;
+	ssize_t r = obj == NULL ? ekq_real_read(fd, value, sizeof *value) :
+	    ekq_fdobj_read_put(obj, fd, value, sizeof *value);
 	return r == sizeof *value ? 0 : -1;
 }
 
@@ -232,12 +227,7 @@ EKQ_EXPORT int
 ekq_eventfd_write(int fd, eventfd_t value)
 {
 	struct ekq_fdobj *obj = ekq_fdobj_get(fd);
-	if (obj == NULL)
-		return ekq_real_write(fd, &value, sizeof value) ==
-		    sizeof value ? 0 : -1;
-	ssize_t r = obj->ops->write(obj, fd, &value, sizeof value);
-	int err = errno;
-	ekq_fdobj_put(obj);
-	errno = err;
+	ssize_t r = obj == NULL ? ekq_real_write(fd, &value, sizeof value) :
+	    ekq_fdobj_write_put(obj, fd, &value, sizeof value);
 	return r == sizeof value ? 0 : -1;
 }

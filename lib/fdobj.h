@@ -165,6 +165,10 @@ EKQ_HIDDEN int ekq_fdobj_init(struct ekq_fdobj *obj, uint8_t type,
 EKQ_HIDDEN int ekq_fdobj_install(int fd, struct ekq_fdobj *obj);
 EKQ_HIDDEN struct ekq_fdobj *ekq_fdobj_get(int fd);
 EKQ_HIDDEN void ekq_fdobj_put(struct ekq_fdobj *obj);
+EKQ_HIDDEN ssize_t ekq_fdobj_read_put(struct ekq_fdobj *obj, int fd,
+    void *buf, size_t n);
+EKQ_HIDDEN ssize_t ekq_fdobj_write_put(struct ekq_fdobj *obj, int fd,
+    const void *buf, size_t n);
 EKQ_HIDDEN int ekq_fdobj_alias(int fd, int newfd);
 EKQ_HIDDEN void ekq_fdobj_forget(int fd);
 EKQ_HIDDEN uint8_t ekq_fdobj_type(int fd, uint32_t *serial);

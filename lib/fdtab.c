@@ -170,6 +170,28 @@ ekq_fdobj_put(struct ekq_fdobj *obj)
 		destroy(obj);
 }
 
+/* The object's read() or write(), then its reference given back; errno
+ * is the call's.  Every interposed entry point ends so. */
+ssize_t
+ekq_fdobj_read_put(struct ekq_fdobj *obj, int fd, void *buf, size_t n)
+{
+	ssize_t r = obj->ops->read(obj, fd, buf, n);
+	int err = errno;
+	ekq_fdobj_put(obj);
+	errno = err;
+	return r;
+}
+
+ssize_t
+ekq_fdobj_write_put(struct ekq_fdobj *obj, int fd, const void *buf, size_t n)
+{
+	ssize_t r = obj->ops->write(obj, fd, buf, n);
+	int err = errno;
+	ekq_fdobj_put(obj);
+	errno = err;
+	return r;
+}
+
 /* Does the table map `fd`?  Without the lock: a number being closed or
  * made by dup() is not being installed meanwhile (the kernel hands out a
  * number only once it is free). */

@@ -147,11 +147,7 @@ WRAP(read)(int fd, void *buf, size_t n)
 	struct ekq_fdobj *obj;
 	if (none_live() || (obj = ekq_fdobj_get(fd)) == NULL)
 		return get_read()(fd, buf, n);
-	ssize_t r = obj->ops->read(obj, fd, buf, n);
-	int err = errno;
-	ekq_fdobj_put(obj);
-	errno = err;
-	return r;
+	return ekq_fdobj_read_put(obj, fd, buf, n);
 }
 
 EKQ_EXPORT ssize_t
@@ -160,11 +156,7 @@ WRAP(write)(int fd, const void *buf, size_t n)
 	struct ekq_fdobj *obj;
 	if (none_live() || (obj = ekq_fdobj_get(fd)) == NULL)
 		return get_write()(fd, buf, n);
-	ssize_t r = obj->ops->write(obj, fd, buf, n);
-	int err = errno;
-	ekq_fdobj_put(obj);
-	errno = err;
-	return r;
+	return ekq_fdobj_write_put(obj, fd, buf, n);
 }
 
 EKQ_EXPORT int
@@ -300,11 +292,7 @@ __read_chk(int fd, void *buf, size_t n, size_t buflen)
 	/* An overflow is the system's to report (__chk_fail()). */
 	if (n > buflen || none_live() || (obj = ekq_fdobj_get(fd)) == NULL)
 		return get___read_chk()(fd, buf, n, buflen);
-	ssize_t r = obj->ops->read(obj, fd, buf, n);
-	int err = errno;
-	ekq_fdobj_put(obj);
-	errno = err;
-	return r;
+	return ekq_fdobj_read_put(obj, fd, buf, n);
 }
 #endif
 

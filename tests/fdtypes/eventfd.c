@@ -375,6 +375,22 @@ START_TEST(eventfd_write_function_past_the_maximum_fails_with_eagain)
 }
 END_TEST
 
+/* glibc's eventfd_read()/eventfd_write() are read()/write() of 8 bytes,
+ * whatever the descriptor is. */
+START_TEST(eventfd_read_and_write_functions_work_on_a_pipe)
+{
+	int p[2];
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert_int_eq(eventfd_write(p[1], 0x0102030405060708ULL), 0);
+	eventfd_t v = 0;
+	ck_assert_int_eq(eventfd_read(p[0], &v), 0);
+	ck_assert_uint_eq(v, 0x0102030405060708ULL);
+	close(p[1]);
+	ck_assert_int_eq(eventfd_read(p[0], &v), -1);
+	close(p[0]);
+}
+END_TEST
+
 /* ---- flags -------------------------------------------------------------- */
 
 START_TEST(eventfd_cloexec_flag_shows_in_f_getfd)
@@ -520,6 +536,7 @@ fd_eventfd_suite(void)
 	tcase_add_test(tc, eventfd_read_function_returns_the_counter);
 	tcase_add_test(tc, eventfd_read_function_of_empty_nonblocking_fails_with_eagain);
 	tcase_add_test(tc, eventfd_write_function_past_the_maximum_fails_with_eagain);
+	tcase_add_test(tc, eventfd_read_and_write_functions_work_on_a_pipe);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("flags");
