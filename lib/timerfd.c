@@ -93,26 +93,7 @@ set_kernel_timer(struct ekq_timerfd *tfd, int fd, int64_t now)
 	(void)kevent(fd, &kev, 1, NULL, 0, NULL);
 }
 
-static void count(struct ekq_timerfd *tfd);
-
-/*
- * Count what expired by now, and notice clock sets.  An expiry counted
- * here may come before the kernel's timer has fired (it fires a little
- * late, and compat/'s helper later still): the user knote is triggered
- * then, so that select() and kevent() agree with what read() and poll()
- * now say.
- */
-static void
-refresh(struct ekq_timerfd *tfd, int fd)
-{
-	uint64_t before = tfd->ticks;
-	bool was_canceled = tfd->canceled;
-	count(tfd);
-	if ((tfd->ticks > before || (tfd->canceled && !was_canceled)) &&
-	    fd >= 0)
-		(void)ekq_fdobj_trigger(fd, IDENT_CANCEL);
-}
-
+/* Count what expired by now, and notice clock sets. */
 static void
 count(struct ekq_timerfd *tfd)
 {
@@ -140,6 +121,23 @@ count(struct ekq_timerfd *tfd)
 		tfd->ticks++;
 		tfd->armed = false;
 	}
+}
+
+/*
+ * count(), and make the kqueue agree.  An expiry counted here may come
+ * before the kernel's timer has fired (it fires a little late, and
+ * compat/'s helper later still): the user knote is triggered then, so
+ * that select() and kevent() agree with what read() and poll() now say.
+ */
+static void
+refresh(struct ekq_timerfd *tfd, int fd)
+{
+	uint64_t before = tfd->ticks;
+	bool was_canceled = tfd->canceled;
+	count(tfd);
+	if ((tfd->ticks > before || (tfd->canceled && !was_canceled)) &&
+	    fd >= 0)
+		(void)ekq_fdobj_trigger(fd, IDENT_CANCEL);
 }
 
 /* Nothing to read: the kqueue must not say otherwise. */
