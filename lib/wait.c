@@ -273,6 +273,22 @@ held_bits(int fd, const struct ekq_reg *reg)
 	return bits;
 }
 
+/*
+ * A held registration that is not ready when its turn comes is let go
+ * unreported.  A one-shot one is still armed (ep_send_events() changes an
+ * item's mask only when it reports it), but the knote whose event held it
+ * was EV_DISPATCH: the kqueue disabled it when it delivered the event.
+ */
+static void
+held_dropped(struct ekq_ep *ep, struct pass *p, int fd, struct ekq_reg *reg)
+{
+	if (!(reg->events & EPOLLONESHOT) || (reg->state & EKQ_REG_DISARMED))
+		return;
+	if (p->nchanges + 3 > EKQ_CHANGES)
+		flush_changes(ep, p);
+	ekq_knotes_rearm(fd, reg, p->changes, &p->nchanges);
+}
+
 /* Events held from earlier calls come first. */
 static void
 take_held(struct ekq_ep *ep, struct pass *p)
@@ -287,6 +303,8 @@ take_held(struct ekq_ep *ep, struct pass *p)
 			bool sticky = reg->state & EKQ_REG_STICKY;
 			uint32_t bits = held_bits(fd, reg);
 			ekq_held_unlink(ep, fd, reg);
+			if (!bits)
+				held_dropped(ep, p, fd, reg);
 			if (bits)
 				emit(ep, p, fd, reg, bits);
 			if (bits && sticky)
@@ -793,7 +811,7 @@ do_wait(int epfd, struct epoll_event *events, int maxevents,
  * ep_send_events() drops items whose poll comes back empty.
  */
 static bool
-held_ready(struct ekq_ep *ep)
+held_ready(struct ekq_ep *ep, struct pass *p)
 {
 	int fd = ep->held_head;
 	while (fd != -1) {
@@ -803,6 +821,7 @@ held_ready(struct ekq_ep *ep)
 			if (held_bits(fd, reg))
 				return true;
 			ekq_held_unlink(ep, fd, reg);
+			held_dropped(ep, p, fd, reg);
 		}
 		fd = next;
 	}
@@ -834,7 +853,8 @@ ekq_ep_poll(int epfd)
 	p->max = 0;
 	pthread_mutex_lock(&ep->lock);
 	pass_start(ep, p);
-	bool ready = held_ready(ep);
+	bool ready = held_ready(ep, p);
+	flush_changes(ep, p);
 	bool more = !ready;
 	while (more) {
 		if (fetch(ep, p, &zero, &more) == -1) {

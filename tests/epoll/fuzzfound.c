@@ -1,0 +1,79 @@
+/*
+ * Behaviours the differential fuzzer (tests/fuzz/) found epollkq getting
+ * wrong, each pinned as a case.  The fuzzer's shrunk reproducer of each is
+ * in tests/fuzz/regressions/, named in the case's comment.
+ */
+#include "config.h"
+
+#include "ep_test.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+/*
+ * Linux re-polls each item on its ready list when epoll_wait() comes to
+ * it, and drops one that is no longer ready without touching its mask
+ * (ep_send_events(): an empty ep_item_poll() skips the item): a one-shot
+ * registration that did not fit in a limited wait and then stopped being
+ * ready stays armed, and reports when it becomes ready again.
+ * (regressions/oneshot-held-not-ready-stays-armed.seq)
+ */
+START_TEST(oneshot_left_over_by_limited_wait_stays_armed_when_not_ready)
+{
+	int epfd = ep_create(), w[2], r[2];
+	ekq_make_pipe(w);
+	ekq_make_pipe(r);
+	ep_add(epfd, w[1], EPOLLOUT, 1);        /* ready first */
+	ep_add(epfd, r[0], EPOLLIN | EPOLLONESHOT, 2);
+	ep_poke(r[1]);
+	struct epoll_event ev[8];
+	ck_assert_int_eq(ep_wait(epfd, ev, 1, 0), 1);
+	ck_assert_uint_eq(ev[0].data.u64, 1);
+	ep_drain(r[0]);
+	ep_expect(epfd, 1, EPOLLOUT, 0);
+	ep_poke(r[1]);
+	int n = ep_wait(epfd, ev, 8, 0);
+	ck_assert_int_eq(n, 2);
+	for (int i = 0; i < n; i++)
+		ck_assert_mask(ev[i].events, ev[i].data.u64 == 1 ? EPOLLOUT :
+		    EPOLLIN);
+}
+END_TEST
+
+/* The same with a nested instance: the outer one-shot registration of an
+ * inner instance that had something, then nothing, then something again.
+ * (regressions/limited-wait-order-then-oneshot.seq) */
+START_TEST(nested_oneshot_left_over_by_limited_wait_stays_armed)
+{
+	int outer = ep_create(), inner = ep_create(), w[2], r[2];
+	ekq_make_pipe(w);
+	ekq_make_pipe(r);
+	ep_add(outer, w[1], EPOLLOUT, 1);
+	ep_add(outer, inner, EPOLLIN | EPOLLONESHOT, 2);
+	ep_add(inner, r[0], EPOLLIN, 3);
+	ep_poke(r[1]);
+	struct epoll_event ev[8];
+	ck_assert_int_eq(ep_wait(outer, ev, 1, 0), 1);
+	ck_assert_uint_eq(ev[0].data.u64, 1);
+	ep_drain(r[0]);
+	ep_expect(outer, 1, EPOLLOUT, 0);
+	ep_poke(r[1]);
+	int n = ep_wait(outer, ev, 8, 0);
+	ck_assert_int_eq(n, 2);
+	for (int i = 0; i < n; i++)
+		ck_assert_mask(ev[i].events, ev[i].data.u64 == 1 ? EPOLLOUT :
+		    EPOLLIN);
+}
+END_TEST
+
+Suite *
+ep_fuzzfound_suite(void)
+{
+	Suite *s = suite_create("fuzzfound");
+	TCase *tc = tcase_create("core");
+	tcase_add_test(tc,
+	    oneshot_left_over_by_limited_wait_stays_armed_when_not_ready);
+	tcase_add_test(tc, nested_oneshot_left_over_by_limited_wait_stays_armed);
+	suite_add_tcase(s, tc);
+	return s;
+}
