@@ -224,6 +224,12 @@ const struct fz_mreg *fz_model_reg_by_data(const struct fz_model *m,
 bool fz_model_data_used(const struct fz_model *m, uint64_t data);
 void fz_model_note_data(struct fz_model *m, uint64_t data);
 
+/* ---- feats.c ---- */
+/* Does the step stay inside what a campaign with these features
+ * generates?  (The generator's rules, for the shrinker.) */
+bool fz_feats_allow(const struct fz_model *m, unsigned feats,
+    const struct fz_step *st);
+
 /* ---- gen.c ---- */
 struct fz_src {
 	uint64_t s[4];          /* xoshiro256** state */
@@ -254,8 +260,10 @@ void fz_run_init(struct fz_run *run);
 void fz_run_fini(struct fz_run *run);
 /* 0: same results; 1: divergence (run->why); -1: skipped (invalid). */
 int fz_run_step(struct fz_run *run, const struct fz_step *st);
-/* Run a whole sequence on fresh worlds; index of the diverging step or -1. */
-long fz_run_seq(const struct fz_step *seq, size_t n, char *why, size_t whylen);
+/* Run a whole sequence on fresh worlds; index of the diverging step or -1;
+ * -2 when a step falls outside `feats` (FZ_FEAT_ALL: no such check). */
+long fz_run_seq(const struct fz_step *seq, size_t n, unsigned feats,
+    char *why, size_t whylen);
 
 /* ---- text.c ---- */
 void fz_step_print(FILE *f, const struct fz_step *st);
@@ -268,10 +276,11 @@ void fz_seq_print(FILE *f, const struct fz_step *seq, size_t n);
 /* ---- shrink.c ---- */
 /* Shrink seq[0..*n) in place to a smaller sequence that still diverges
  * (each candidate runs in a child process). */
-void fz_shrink(struct fz_step *seq, size_t *n);
-/* Does the sequence diverge?  Run in a child; crashes count. */
-bool fz_diverges_isolated(const struct fz_step *seq, size_t n, char *why,
-    size_t whylen);
+void fz_shrink(struct fz_step *seq, size_t *n, unsigned feats);
+/* Does the sequence diverge?  Run in a child; crashes count; a sequence
+ * with a step outside `feats` does not. */
+bool fz_diverges_isolated(const struct fz_step *seq, size_t n, unsigned feats,
+    char *why, size_t whylen);
 
 /* Masks as text ("in|out|et|0x800"). */
 const char *fz_mask_str(uint32_t mask, char *buf, size_t len);

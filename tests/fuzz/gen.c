@@ -759,7 +759,10 @@ fz_gen_step(struct fz_src *src, struct fz_model *m, unsigned feats,
 		bool ok = gen_one(src, m, feats, st);
 		if (src->exhausted)
 			return false;
-		if (ok && fz_model_valid(m, st))
+		/* The feature rules are gen_one()'s, but one rule's fix-up
+		 * can undo another's (EPOLLET's direction chosen after
+		 * EPOLLIN was added for it): the predicate has the last word. */
+		if (ok && fz_model_valid(m, st) && fz_feats_allow(m, feats, st))
 			return true;
 	}
 	/* Nothing fits (cannot happen with a PRNG): a harmless wait. */

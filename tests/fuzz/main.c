@@ -223,10 +223,10 @@ report(const struct opts *o, long k, struct outcome *out)
 	if (o->shrink) {
 		printf("fuzz: shrinking %zu steps...\n", out->n);
 		fflush(stdout);
-		fz_shrink(out->seq, &out->n);
+		fz_shrink(out->seq, &out->n, o->feats);
 	}
 	char why[8192];
-	fz_diverges_isolated(out->seq, out->n, why, sizeof why);
+	fz_diverges_isolated(out->seq, out->n, FZ_FEAT_ALL, why, sizeof why);
 	printf("fuzz: reproducer (%zu steps):\n", out->n);
 	printf("# seed %" PRIu64 " sequence %ld\n", o->seed, k);
 	for (char *l = why, *e; *l != '\0'; l = e + (*e != '\0')) {
@@ -304,7 +304,8 @@ replay(char **files, int nfiles, bool pending)
 			continue;
 		}
 		char why[8192];
-		bool div = fz_diverges_isolated(seq, n, why, sizeof why);
+		bool div = fz_diverges_isolated(seq, n, FZ_FEAT_ALL, why,
+		    sizeof why);
 		if (pending)
 			printf("%s: %s\n", files[i], div ? "still diverges" :
 			    "PASSES now: move it to tests/fuzz/regressions/");

@@ -377,7 +377,8 @@ fz_run_step(struct fz_run *run, const struct fz_step *st)
 }
 
 long
-fz_run_seq(const struct fz_step *seq, size_t n, char *whybuf, size_t whylen)
+fz_run_seq(const struct fz_step *seq, size_t n, unsigned feats, char *whybuf,
+    size_t whylen)
 {
 	struct fz_run *run = malloc(sizeof *run);
 	if (run == NULL)
@@ -385,6 +386,11 @@ fz_run_seq(const struct fz_step *seq, size_t n, char *whybuf, size_t whylen)
 	fz_run_init(run);
 	long at = -1;
 	for (size_t i = 0; i < n; i++) {
+		if (feats != FZ_FEAT_ALL &&
+		    !fz_feats_allow(&run->m, feats, &seq[i])) {
+			at = -2;
+			break;
+		}
 		if (fz_run_step(run, &seq[i]) == 1) {
 			at = (long)i;
 			break;
