@@ -527,8 +527,17 @@ collect(struct ekq_ep *ep, struct pass *p, const struct kevent *kev, int nkev,
 		 */
 		bool oneshot_keep = (reg->events & EPOLLONESHOT) &&
 		    (muted || (reg->state & EKQ_REG_DISARMED));
+		/*
+		 * Nor is a pipe's muted write knote that fires because the
+		 * reader is gone: FreeBSD's pipe_kqfilter() refuses a new
+		 * EVFILT_WRITE knote then (EPIPE), so deleted and added again
+		 * it would be lost.  It stays muted, and is touched as a
+		 * hidden one is, for as long as its EPOLLERR lasts.
+		 */
+		bool widowed = muted && (kev[i].flags & EV_EOF) &&
+		    kev[i].filter == EVFILT_WRITE && reg->kind == EKQ_FD_PIPE_W;
 		if ((bits == 0) != muted && !(reg->hidden & bit) &&
-		    !(reg->events & EPOLLET) && !oneshot_keep) {
+		    !(reg->events & EPOLLET) && !oneshot_keep && !widowed) {
 			/* Level and firing for nothing: mute it; muted and
 			 * firing for something: level again. */
 			if (p->nchanges + 2 > EKQ_CHANGES)
@@ -549,7 +558,7 @@ collect(struct ekq_ep *ep, struct pass *p, const struct kevent *kev, int nkev,
 		 * Touched, the knote is looked at again and, while the state
 		 * lasts, queued behind the others, as a level knote would be.
 		 */
-		if ((reg->hidden & bit) && !reg_edge(reg) &&
+		if (((reg->hidden & bit) || widowed) && !reg_edge(reg) &&
 		    (bits & (EPOLLHUP | EPOLLERR))) {
 			if (p->nchanges + 1 > EKQ_CHANGES)
 				flush_changes(ep, p);

@@ -66,6 +66,25 @@ START_TEST(nested_oneshot_left_over_by_limited_wait_stays_armed)
 }
 END_TEST
 
+/*
+ * A pipe's write end registered for something a pipe never reports
+ * (EPOLLWRBAND: pipe_poll() sets EPOLLOUT|EPOLLWRNORM): once the reader
+ * is gone, EPOLLERR is reported, level-triggered, on every call.
+ * (regressions/widowed-pipe-err-after-quiet-wait.seq)
+ */
+START_TEST(pipe_writer_err_stays_after_a_wait_that_reported_nothing)
+{
+	int epfd = ep_create(), p[2];
+	ekq_make_pipe(p);
+	ep_add(epfd, p[1], EPOLLWRBAND, 1);
+	ep_expect_none(epfd, 0);
+	close(p[0]);
+	ep_expect(epfd, 1, EPOLLERR, 0);
+	ep_expect(epfd, 1, EPOLLERR, 0);
+	ep_expect(epfd, 1, EPOLLERR, 0);
+}
+END_TEST
+
 Suite *
 ep_fuzzfound_suite(void)
 {
@@ -74,6 +93,7 @@ ep_fuzzfound_suite(void)
 	tcase_add_test(tc,
 	    oneshot_left_over_by_limited_wait_stays_armed_when_not_ready);
 	tcase_add_test(tc, nested_oneshot_left_over_by_limited_wait_stays_armed);
+	tcase_add_test(tc, pipe_writer_err_stays_after_a_wait_that_reported_nothing);
 	suite_add_tcase(s, tc);
 	return s;
 }
