@@ -66,12 +66,17 @@ ctl_ok(const struct fz_model *m, unsigned feats, const struct fz_step *st)
 	int a = st->a, b = st->b;
 	if (!(feats & FZ_FEAT_ODD_EPFD) && a >= 0 && !is_kind(m, a, FZ_K_EPOLL))
 		return false;
+	if (!(feats & FZ_FEAT_DEL_CLOSED) && b == FZ_OPD_CLOSED)
+		return false;
 	if (!(feats & FZ_FEAT_NEST) && b != a && is_kind(m, b, FZ_K_EPOLL))
 		return false;
 	if (a < 0 || b < 0 || !is_kind(m, a, FZ_K_EPOLL))
 		return true;
 	if (st->var != EPOLL_CTL_ADD && st->var != EPOLL_CTL_MOD)
 		return true;
+	if (!(feats & FZ_FEAT_MULTI_EP) && st->var == EPOLL_CTL_ADD &&
+	    fz_model_watched_elsewhere(m, m->s[a].file, m->s[b].file))
+		return false;
 	if (!(feats & FZ_FEAT_ET_READD) && st->var == EPOLL_CTL_ADD) {
 		for (int i = 0; i < m->nreg; i++) {
 			const struct fz_mreg *r = &m->reg[i];
@@ -106,7 +111,11 @@ fz_feats_allow(const struct fz_model *m, unsigned feats,
 			    !is_kind(m, b, FZ_K_EPOLL);
 		if (st->var == FZ_RA_REOPEN)
 			return (feats & FZ_FEAT_PIPE_REOPEN) || !is_pipe(m, b);
+		if (st->var == FZ_RA_ACCEPT)
+			return (feats & FZ_FEAT_ACCEPT) != 0;
 		return true;
+	case FZ_SHUTDOWN:
+		return st->var != 2 || (feats & FZ_FEAT_SHUT_RDWR);
 	case FZ_WRITE:
 	case FZ_READ:
 		return st->var == 0 || (feats & FZ_FEAT_OOB);

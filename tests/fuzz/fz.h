@@ -40,6 +40,7 @@
 /* Operands that are not slots. */
 #define FZ_OPD_BAD (-1) /* descriptor -1 */
 #define FZ_OPD_BIG (-2) /* a number far above any open descriptor */
+#define FZ_OPD_CLOSED (-3) /* the number the world's last close freed */
 #define FZ_BIG_FD 1000000
 
 enum fz_op {
@@ -76,6 +77,8 @@ enum {
 	FZ_RA_FILE,     /* a regular file */
 	FZ_RA_DUP,      /* dup(b) */
 	FZ_RA_REOPEN,   /* open(/proc/self/fd/<b>) */
+	FZ_RA_ACCEPT,   /* accept() of a new connection to the world's
+	                   listener (its client end to slot b) */
 	FZ_RA_COUNT
 };
 
@@ -128,6 +131,9 @@ struct fz_world {
 	const struct fz_api *api;
 	int fd[FZ_NSLOTS];      /* -1: empty */
 	char tag;               /* names its FIFOs */
+	int listener;           /* a listening unix socket, in no slot */
+	char lpath[512];        /* its address */
+	int closed_fd;          /* the number FZ_CLOSE freed last, or -1 */
 };
 
 /* The result of one operation in one world. */
@@ -181,6 +187,9 @@ struct fz_model {
 	struct fz_mreg reg[FZ_MAXREG];
 	int nreg;
 	int next_file;
+	/* The number the last FZ_CLOSE freed is free still: no descriptor
+	 * has been made since (FZ_OPD_CLOSED may name it). */
+	bool closed_free;
 	/* every data value a registration got, so that each is unique */
 	uint64_t *used;
 	size_t nused, capused;
@@ -207,7 +216,12 @@ struct fz_model {
 #define FZ_FEAT_ET_HIDDEN 0x1000 /* EPOLLET on a socket without EPOLLIN or
                                     EPOLLOUT (README) */
 #define FZ_FEAT_PIPE_REOPEN 0x2000 /* a pipe opened again by path (Linux) */
-#define FZ_FEAT_ALL       0xffff
+#define FZ_FEAT_ACCEPT    0x4000 /* accept() onto a just-closed number */
+#define FZ_FEAT_DEL_CLOSED 0x8000 /* epoll_ctl on a closed number (EBADF) */
+#define FZ_FEAT_SHUT_RDWR 0x10000 /* shutdown(SHUT_RDWR) */
+#define FZ_FEAT_MULTI_EP  0x20000 /* ADD of a descriptor another instance
+                                     watches */
+#define FZ_FEAT_ALL       0x3ffff
 
 void fz_model_init(struct fz_model *m);
 void fz_model_free(struct fz_model *m);
@@ -219,6 +233,8 @@ bool fz_model_close_ok(const struct fz_model *m, int s);
 void fz_model_update(struct fz_model *m, const struct fz_step *st,
     const struct fz_res *linux_res);
 int fz_model_refs(const struct fz_model *m, int file);
+/* Does an instance other than `ep` watch the file? */
+bool fz_model_watched_elsewhere(const struct fz_model *m, int ep, int file);
 const struct fz_mreg *fz_model_reg_by_data(const struct fz_model *m,
     uint64_t data);
 bool fz_model_data_used(const struct fz_model *m, uint64_t data);

@@ -43,7 +43,9 @@ static const struct {
 	{ "small-max", FZ_FEAT_SMALL_MAX }, { "knoteless", FZ_FEAT_KNOTELESS },
 	{ "et-wakeup", FZ_FEAT_ET_WAKEUP }, { "nest-et", FZ_FEAT_NEST_ET },
 	{ "et-readd", FZ_FEAT_ET_READD }, { "et-hidden", FZ_FEAT_ET_HIDDEN },
-	{ "pipe-reopen", FZ_FEAT_PIPE_REOPEN },
+	{ "pipe-reopen", FZ_FEAT_PIPE_REOPEN }, { "accept", FZ_FEAT_ACCEPT },
+	{ "del-closed", FZ_FEAT_DEL_CLOSED }, { "shut-rdwr", FZ_FEAT_SHUT_RDWR },
+	{ "multi-ep", FZ_FEAT_MULTI_EP },
 };
 
 static void
@@ -57,7 +59,7 @@ usage(void)
 	    "       fuzz --pending FILE...\n"
 	    "features: epoll-dup nullbuf oob fifo nest odd-epfd cycle small-max\n"
 	    "          knoteless et-wakeup nest-et et-readd et-hidden\n"
-	    "          pipe-reopen\n");
+	    "          pipe-reopen accept del-closed shut-rdwr multi-ep\n");
 	exit(2);
 }
 
