@@ -7,6 +7,8 @@
 
 #include "ep_test.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -131,6 +133,30 @@ START_TEST(nested_wait_after_registered_socket_replaced_by_pipe)
 }
 END_TEST
 
+/*
+ * A registered descriptor closed, and its number taken by a dup() of
+ * another registered socket: the registration went with the file, and
+ * the number's new file is registered only under its own number, so
+ * EPOLL_CTL_DEL of this number is ENOENT.
+ * (regressions/del-of-number-reused-by-dup-enoent.seq)
+ */
+START_TEST(del_of_closed_number_reused_by_dup_of_registered_fails_enoent)
+{
+	int epfd = ep_create(), a[2], b[2];
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_DGRAM, 0, a), 0);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_DGRAM, 0, b), 0);
+	int x = dup(b[0]);
+	close(b[0]);
+	ep_add(epfd, x, EPOLLIN | EPOLLPRI, 1);
+	ep_mod(epfd, x, 0, 2);
+	ep_add(epfd, a[1], EPOLLOUT | EPOLLET, 3);
+	close(x);
+	ck_assert_int_eq(fcntl(a[1], F_DUPFD, x), x);
+	ck_assert_int_eq(epoll_ctl(epfd, EPOLL_CTL_DEL, x, NULL), -1);
+	ck_assert_int_eq(errno, ENOENT);
+}
+END_TEST
+
 Suite *
 ep_fuzzfound_suite(void)
 {
@@ -141,6 +167,8 @@ ep_fuzzfound_suite(void)
 	tcase_add_test(tc, nested_oneshot_left_over_by_limited_wait_stays_armed);
 	tcase_add_test(tc, pipe_writer_err_stays_after_a_wait_that_reported_nothing);
 	tcase_add_test(tc, nested_wait_after_registered_socket_replaced_by_pipe);
+	tcase_add_test(tc,
+	    del_of_closed_number_reused_by_dup_of_registered_fails_enoent);
 	suite_add_tcase(s, tc);
 	return s;
 }
