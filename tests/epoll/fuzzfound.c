@@ -9,6 +9,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -157,6 +159,44 @@ START_TEST(del_of_closed_number_reused_by_dup_of_registered_fails_enoent)
 }
 END_TEST
 
+/*
+ * A FIFO's write end, registered and waiting its turn after a limited
+ * wait, closed (the FIFO unlinked, so its file is gone), and a regular
+ * file created onto its number: the registration went with the FIFO.
+ * epollkq told files apart by device and inode number, and a filesystem
+ * may give the new file the freed inode (ext4 does, mostly): the closed
+ * FIFO's registration was reported for the file.
+ * (regressions/fifo-number-taken-by-file-on-its-inode.seq)
+ */
+START_TEST(closed_fifo_writer_waiting_its_turn_is_not_reported_for_new_file)
+{
+	int epfd = ep_create(), p[2], rd, wr;
+	char path[PATH_MAX];
+	ekq_make_pipe(p);
+	ep_add(epfd, p[1], EPOLLOUT, 1);
+	ekq_make_fifo(path, sizeof path, &rd, &wr);
+	unlink(path);
+	ep_add(epfd, wr, EPOLLOUT, 2);
+	struct epoll_event ev[8];
+	ck_assert_int_eq(ep_wait(epfd, ev, 1, 0), 1);
+	close(rd);
+	close(wr);
+	/* In the FIFO's directory, where the freed inode is likeliest to be
+	 * given again. */
+	char file[PATH_MAX + 8];
+	snprintf(file, sizeof file, "%s-file", path);
+	int f = open(file, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	ck_assert_int_ge(f, 0);
+	unlink(file);
+	if (f != wr) {
+		ck_assert_int_eq(fcntl(f, F_DUPFD, wr), wr);
+		close(f);
+	}
+	ep_expect(epfd, 1, EPOLLOUT, 0);
+	ekq_remove_fifo(path);
+}
+END_TEST
+
 Suite *
 ep_fuzzfound_suite(void)
 {
@@ -169,6 +209,8 @@ ep_fuzzfound_suite(void)
 	tcase_add_test(tc, nested_wait_after_registered_socket_replaced_by_pipe);
 	tcase_add_test(tc,
 	    del_of_closed_number_reused_by_dup_of_registered_fails_enoent);
+	tcase_add_test(tc,
+	    closed_fifo_writer_waiting_its_turn_is_not_reported_for_new_file);
 	suite_add_tcase(s, tc);
 	return s;
 }
