@@ -237,14 +237,16 @@ put_back(struct ekq_ep *ep, struct pass *p)
  *
  * The file's identity tells, except where it has none: NetBSD's, OpenBSD's
  * and DragonFly's pipe_stat() leave st_dev and st_ino 0 (profiles/), so
- * any pipe passes for any other.  Then the kqueue is asked whether the
- * knotes are still there.
+ * any pipe passes for any other; nor does it tell a FIFO opened again
+ * from the open file that was closed.  Then the kqueue is asked whether
+ * the knotes are still there.
  */
 static bool
 held_live(struct ekq_ep *ep, int fd, struct ekq_reg *reg)
 {
 	if (ekq_fd_same(fd, reg->ident)) {
-		if (reg->ident != EKQ_IDENT_NONE)
+		if (reg->ident != EKQ_IDENT_NONE && reg->kind != EKQ_FD_PIPE_R &&
+		    reg->kind != EKQ_FD_PIPE_W && reg->kind != EKQ_FD_PIPE_RW)
 			return true;
 		int err = ekq_knotes_probe(ep, fd, reg);
 		if (err != ENOENT && err != EBADF)

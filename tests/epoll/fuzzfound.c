@@ -197,6 +197,39 @@ START_TEST(closed_fifo_writer_waiting_its_turn_is_not_reported_for_new_file)
 }
 END_TEST
 
+/*
+ * The same with a FIFO opened again (another open file of the same FIFO,
+ * so the same device and inode) onto the closed descriptor's number.
+ * (regressions/fifo-reopened-onto-held-number.seq)
+ */
+START_TEST(closed_fifo_waiting_its_turn_is_not_reported_for_fifo_opened_again)
+{
+	int epfd = ep_create(), p[2], rd, keep;
+	char path[PATH_MAX];
+	ekq_make_pipe(p);
+	ep_add(epfd, p[1], EPOLLOUT, 1);
+	ekq_make_fifo(path, sizeof path, &rd, NULL);
+	keep = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	ck_assert_int_ge(keep, 0);
+	int b = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	ck_assert_int_ge(b, 0);
+	ep_add(epfd, b, EPOLLIN, 2);
+	ep_poke(keep);
+	struct epoll_event ev[8];
+	ck_assert_int_eq(ep_wait(epfd, ev, 1, 0), 1);
+	ck_assert_uint_eq(ev[0].data.u64, 1);
+	close(b);
+	int c = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	ck_assert_int_ge(c, 0);
+	if (c != b) {
+		ck_assert_int_eq(fcntl(c, F_DUPFD, b), b);
+		close(c);
+	}
+	ep_expect(epfd, 1, EPOLLOUT, 0);
+	ekq_remove_fifo(path);
+}
+END_TEST
+
 Suite *
 ep_fuzzfound_suite(void)
 {
@@ -211,6 +244,8 @@ ep_fuzzfound_suite(void)
 	    del_of_closed_number_reused_by_dup_of_registered_fails_enoent);
 	tcase_add_test(tc,
 	    closed_fifo_writer_waiting_its_turn_is_not_reported_for_new_file);
+	tcase_add_test(tc,
+	    closed_fifo_waiting_its_turn_is_not_reported_for_fifo_opened_again);
 	suite_add_tcase(s, tc);
 	return s;
 }
