@@ -230,6 +230,24 @@ START_TEST(closed_fifo_waiting_its_turn_is_not_reported_for_fifo_opened_again)
 }
 END_TEST
 
+/*
+ * Linux accepts a chain of five instances (ep_loop_check(): EP_MAX_NESTS).
+ * An instance that held the chain's top and was closed holds nothing: it
+ * does not make the chain longer.
+ * (regressions/eloop-ignores-closed-outer-instance.seq)
+ */
+START_TEST(closed_outer_instance_does_not_lengthen_a_chain)
+{
+	int top = ep_create(), e[5];
+	for (int i = 0; i < 5; i++)
+		e[i] = ep_create();
+	ep_add(top, e[0], EPOLLIN, 1);
+	close(top);
+	for (int i = 3; i >= 0; i--)
+		ep_add(e[i], e[i + 1], EPOLLIN, (uint64_t)(10 + i));
+}
+END_TEST
+
 Suite *
 ep_fuzzfound_suite(void)
 {
@@ -246,6 +264,7 @@ ep_fuzzfound_suite(void)
 	    closed_fifo_writer_waiting_its_turn_is_not_reported_for_new_file);
 	tcase_add_test(tc,
 	    closed_fifo_waiting_its_turn_is_not_reported_for_fifo_opened_again);
+	tcase_add_test(tc, closed_outer_instance_does_not_lengthen_a_chain);
 	suite_add_tcase(s, tc);
 	return s;
 }
