@@ -248,6 +248,37 @@ START_TEST(closed_outer_instance_does_not_lengthen_a_chain)
 }
 END_TEST
 
+/*
+ * An instance watched by another, whose edge-triggered items are ready:
+ * the outer instance's waits look at it (Linux: ep_eventpoll_poll()); a
+ * wakeup of an item that is ready already changes nothing; the inner
+ * wait reports each edge once, and then nothing is left, to the inner
+ * instance or to the outer one.  epollkq reported the edge a second time
+ * (compat/: a knote the outer's look had moved to the pending list was
+ * delivered, then the kernel's report of the wakeup delivered it again).
+ * (regressions/nested-poll-edge-delivered-twice.seq)
+ */
+START_TEST(edge_seen_through_outer_instance_is_reported_once)
+{
+	int s[2], t[2];
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_DGRAM, 0, s), 0);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_DGRAM, 0, t), 0);
+	shutdown(s[0], SHUT_RDWR);
+	shutdown(t[0], SHUT_RDWR);
+	int outer = ep_create(), inner = ep_create();
+	ep_add(outer, inner, EPOLLIN, 1);
+	ep_add(inner, s[0], EPOLLOUT | EPOLLET, 2);
+	ep_expect(outer, 1, EPOLLIN, 0);
+	ep_add(inner, t[0], EPOLLIN | EPOLLET, 3);
+	ep_expect(outer, 1, EPOLLIN, 0);
+	shutdown(t[0], SHUT_WR);
+	struct epoll_event ev[8];
+	ck_assert_int_eq(ep_wait(inner, ev, 8, 0), 2);
+	ep_expect_none(outer, 0);
+	ep_expect_none(inner, 0);
+}
+END_TEST
+
 Suite *
 ep_fuzzfound_suite(void)
 {
@@ -265,6 +296,7 @@ ep_fuzzfound_suite(void)
 	tcase_add_test(tc,
 	    closed_fifo_waiting_its_turn_is_not_reported_for_fifo_opened_again);
 	tcase_add_test(tc, closed_outer_instance_does_not_lengthen_a_chain);
+	tcase_add_test(tc, edge_seen_through_outer_instance_is_reported_once);
 	suite_add_tcase(s, tc);
 	return s;
 }
