@@ -305,10 +305,10 @@ take_held(struct ekq_ep *ep, struct pass *p)
 			bool sticky = reg->state & EKQ_REG_STICKY;
 			uint32_t bits = held_bits(fd, reg);
 			ekq_held_unlink(ep, fd, reg);
-			if (!bits)
-				held_dropped(ep, p, fd, reg);
 			if (bits)
 				emit(ep, p, fd, reg, bits);
+			else
+				held_dropped(ep, p, fd, reg);
 			if (bits && sticky)
 				requeue(ep, p, fd, reg);
 			/* An edge's other knotes' events are the same edge:
