@@ -202,6 +202,8 @@ EKQ_HIDDEN void ekq_knotes_plan(uint8_t kind, uint32_t events, uint8_t *want,
     uint8_t *hidden);
 EKQ_HIDDEN void ekq_knotes_touch(int fd, const struct ekq_reg *reg,
     uint8_t bit, struct kevent *ch, int *n);
+EKQ_HIDDEN void ekq_knotes_rearm(int fd, const struct ekq_reg *reg,
+    struct kevent *ch, int *n);
 EKQ_HIDDEN void ekq_knotes_mute(int fd, struct ekq_reg *reg, uint8_t bit,
     bool mute, struct kevent *ch, int *n);
 EKQ_HIDDEN int ekq_kevent_change(int kq, struct kevent *changes, int n);

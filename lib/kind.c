@@ -36,12 +36,20 @@ socket_kind(int fd)
 	return EKQ_FD_DGRAM;
 }
 
-/* A hash of (st_dev, st_ino); (0, 0) hashes to EKQ_IDENT_NONE. */
+/*
+ * A hash of (st_dev, st_ino) and the file's type; (0, 0) is
+ * EKQ_IDENT_NONE.  The type is in because an inode number is free for
+ * reuse once its file is gone: a FIFO unlinked and closed, then a regular
+ * file created, may get its number, and a registration of the closed
+ * FIFO must not pass for one of the file now behind its descriptor.
+ */
 static uint32_t
 identity(const struct stat *st)
 {
+	if (st->st_dev == 0 && st->st_ino == 0)
+		return EKQ_IDENT_NONE;
 	uint64_t h = (uint64_t)st->st_dev * UINT64_C(0x9e3779b97f4a7c15) ^
-	    (uint64_t)st->st_ino;
+	    (uint64_t)st->st_ino ^ ((uint64_t)(st->st_mode & S_IFMT) << 44);
 	h ^= h >> 29;
 	h *= UINT64_C(0xbf58476d1ce4e5b9);
 	return (uint32_t)(h ^ (h >> 32));

@@ -419,3 +419,37 @@ ekq_knotes_mute(int fd, struct ekq_reg *reg, uint8_t bit, bool mute,
 	set_change(&ch[(*n)++], fd, bit, EV_ADD | EV_ENABLE, reg->kind,
 	    reg->events, how_of(reg->hidden, bit), reg->gen);
 }
+
+/*
+ * A one-shot registration's EV_DISPATCH knotes after one of them fired for
+ * an event epoll_wait() did not report (it was held, and was gone when its
+ * turn came): the kqueue disabled the knote when it delivered it, but the
+ * one shot is not spent.  Enabled again with EV_ADD, so that the filter is
+ * run at once (kqueue_register()) and a condition that holds now fires.
+ * Appends the changes to ch[*n] (at most three).
+ */
+void
+ekq_knotes_rearm(int fd, const struct ekq_reg *reg, struct kevent *ch, int *n)
+{
+#ifdef HAVE_EV_DISPATCH
+	for (uint8_t bit = 1; bit <= EKQ_KN_EXCEPT; bit <<= 1) {
+		unsigned short mode;
+		unsigned ff;
+		int64_t d;
+		if (!(reg->knotes & bit))
+			continue;
+		params(reg->kind, reg->events, bit, how_of(reg->hidden, bit),
+		    &mode, &ff, &d);
+		if (mode & EV_DISPATCH)
+			set_change(&ch[(*n)++], fd, bit, EV_ADD | EV_ENABLE,
+			    reg->kind, reg->events, how_of(reg->hidden, bit),
+			    reg->gen);
+	}
+#else
+	/* Without EV_DISPATCH, only disarm() disables knotes. */
+	(void)fd;
+	(void)reg;
+	(void)ch;
+	(void)n;
+#endif
+}

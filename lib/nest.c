@@ -64,6 +64,10 @@ visit_parent(int epfd, struct ekq_ep *parent, void *arg)
 {
 	struct above_ctx *ctx = arg;
 	(void)epfd;
+	/* A closed instance still in the table holds nothing to Linux. */
+	if (parent->nnested == 0 ||
+	    ekq_sys_kevent(parent->epfd, NULL, 0, NULL, 0, NULL) != 0)
+		return;
 	for (int i = 0; i < parent->nnested; i++) {
 		if (nested_at(parent, i) != ctx->target)
 			continue;

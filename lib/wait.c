@@ -237,14 +237,16 @@ put_back(struct ekq_ep *ep, struct pass *p)
  *
  * The file's identity tells, except where it has none: NetBSD's, OpenBSD's
  * and DragonFly's pipe_stat() leave st_dev and st_ino 0 (profiles/), so
- * any pipe passes for any other.  Then the kqueue is asked whether the
- * knotes are still there.
+ * any pipe passes for any other; nor does it tell a FIFO opened again
+ * from the open file that was closed.  Then the kqueue is asked whether
+ * the knotes are still there.
  */
 static bool
 held_live(struct ekq_ep *ep, int fd, struct ekq_reg *reg)
 {
 	if (ekq_fd_same(fd, reg->ident)) {
-		if (reg->ident != EKQ_IDENT_NONE)
+		if (reg->ident != EKQ_IDENT_NONE && reg->kind != EKQ_FD_PIPE_R &&
+		    reg->kind != EKQ_FD_PIPE_W && reg->kind != EKQ_FD_PIPE_RW)
 			return true;
 		int err = ekq_knotes_probe(ep, fd, reg);
 		if (err != ENOENT && err != EBADF)
@@ -273,6 +275,22 @@ held_bits(int fd, const struct ekq_reg *reg)
 	return bits;
 }
 
+/*
+ * A held registration that is not ready when its turn comes is let go
+ * unreported.  A one-shot one is still armed (ep_send_events() changes an
+ * item's mask only when it reports it), but the knote whose event held it
+ * was EV_DISPATCH: the kqueue disabled it when it delivered the event.
+ */
+static void
+held_dropped(struct ekq_ep *ep, struct pass *p, int fd, struct ekq_reg *reg)
+{
+	if (!(reg->events & EPOLLONESHOT) || (reg->state & EKQ_REG_DISARMED))
+		return;
+	if (p->nchanges + 3 > EKQ_CHANGES)
+		flush_changes(ep, p);
+	ekq_knotes_rearm(fd, reg, p->changes, &p->nchanges);
+}
+
 /* Events held from earlier calls come first. */
 static void
 take_held(struct ekq_ep *ep, struct pass *p)
@@ -289,6 +307,8 @@ take_held(struct ekq_ep *ep, struct pass *p)
 			ekq_held_unlink(ep, fd, reg);
 			if (bits)
 				emit(ep, p, fd, reg, bits);
+			else
+				held_dropped(ep, p, fd, reg);
 			if (bits && sticky)
 				requeue(ep, p, fd, reg);
 			/* An edge's other knotes' events are the same edge:
@@ -509,8 +529,17 @@ collect(struct ekq_ep *ep, struct pass *p, const struct kevent *kev, int nkev,
 		 */
 		bool oneshot_keep = (reg->events & EPOLLONESHOT) &&
 		    (muted || (reg->state & EKQ_REG_DISARMED));
+		/*
+		 * Nor is a pipe's muted write knote that fires because the
+		 * reader is gone: FreeBSD's pipe_kqfilter() refuses a new
+		 * EVFILT_WRITE knote then (EPIPE), so deleted and added again
+		 * it would be lost.  It stays muted, and is touched as a
+		 * hidden one is, for as long as its EPOLLERR lasts.
+		 */
+		bool widowed = muted && (kev[i].flags & EV_EOF) &&
+		    kev[i].filter == EVFILT_WRITE && reg->kind == EKQ_FD_PIPE_W;
 		if ((bits == 0) != muted && !(reg->hidden & bit) &&
-		    !(reg->events & EPOLLET) && !oneshot_keep) {
+		    !(reg->events & EPOLLET) && !oneshot_keep && !widowed) {
 			/* Level and firing for nothing: mute it; muted and
 			 * firing for something: level again. */
 			if (p->nchanges + 2 > EKQ_CHANGES)
@@ -531,7 +560,7 @@ collect(struct ekq_ep *ep, struct pass *p, const struct kevent *kev, int nkev,
 		 * Touched, the knote is looked at again and, while the state
 		 * lasts, queued behind the others, as a level knote would be.
 		 */
-		if ((reg->hidden & bit) && !reg_edge(reg) &&
+		if (((reg->hidden & bit) || widowed) && !reg_edge(reg) &&
 		    (bits & (EPOLLHUP | EPOLLERR))) {
 			if (p->nchanges + 1 > EKQ_CHANGES)
 				flush_changes(ep, p);
@@ -798,7 +827,7 @@ do_wait(int epfd, struct epoll_event *events, int maxevents,
  * ep_send_events() drops items whose poll comes back empty.
  */
 static bool
-held_ready(struct ekq_ep *ep)
+held_ready(struct ekq_ep *ep, struct pass *p)
 {
 	int fd = ep->held_head;
 	while (fd != -1) {
@@ -808,6 +837,7 @@ held_ready(struct ekq_ep *ep)
 			if (held_bits(fd, reg))
 				return true;
 			ekq_held_unlink(ep, fd, reg);
+			held_dropped(ep, p, fd, reg);
 		}
 		fd = next;
 	}
@@ -839,7 +869,8 @@ ekq_ep_poll(int epfd)
 	p->max = 0;
 	pthread_mutex_lock(&ep->lock);
 	pass_start(ep, p);
-	bool ready = held_ready(ep);
+	bool ready = held_ready(ep, p);
+	flush_changes(ep, p);
 	bool more = !ready;
 	while (more) {
 		if (fetch(ep, p, &zero, &more) == -1) {

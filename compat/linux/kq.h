@@ -255,6 +255,8 @@ struct ekq_kq {
 	size_t nuser;
 
 	struct ekq_qlink pending; /* knotes to (re)consider at the next scan */
+	size_t npending;        /* knotes on it */
+	unsigned long pending_adds; /* knotes ever put on it (scan_pending()) */
 
 	struct ekq_hknote *hknotes; /* EVFILT_TIMER and EVFILT_SIGNAL knotes */
 	bool poked;             /* on the helper's list (ekq_helper_lock) */

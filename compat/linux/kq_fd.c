@@ -391,7 +391,17 @@ ekq_fd_valid(struct ekq_kq *kq, struct ekq_fdrec *rec)
 		}
 		if (errno == EBUSY)
 			continue;
-		return errno == EEXIST;
+		if (errno != EEXIST)
+			return false;
+		if (loc == 0)
+			return true;
+		/*
+		 * A side location's borrowed number is every record's: the
+		 * registration (this file, that number) may be another
+		 * record's, whose file a dup() put under this number after
+		 * this one's was closed.  The file's identity must agree.
+		 */
+		break;
 	}
 	struct stat st;
 	return rec->locreg != 0 && fstat(rec->fd, &st) == 0 &&

@@ -93,12 +93,14 @@ ekq_pending_add(struct ekq_kq *kq, struct ekq_knote *kn)
 	head->prev->next = q;
 	head->prev = q;
 	kn->status |= EKQ_KN_QUEUED;
+	kq->npending++;
+	kq->pending_adds++;
 }
 
 void
 ekq_pending_remove(struct ekq_kq *kq, struct ekq_knote *kn)
 {
-	(void)kq;
+	kq->npending--;
 	kn->q.prev->next = kn->q.next;
 	kn->q.next->prev = kn->q.prev;
 	kn->q.next = kn->q.prev = NULL;
@@ -264,13 +266,18 @@ scan_pending(struct ekq_kq *kq, struct scan_ctx *ctx, struct kevent *out,
     int room)
 {
 	int n = 0;
-	/* Each knote is looked at once per scan: level EVFILT_USER knotes go
-	 * back on the tail, so stop at the knote that was last at entry. */
-	struct ekq_qlink *last = kq->pending.prev;
-	bool done = pending_empty(kq);
-	while (!done && n < room) {
+	/*
+	 * Each knote is looked at once per scan: level knotes go back on the
+	 * tail.  So the scan counts the knotes that were there at entry and
+	 * are still there: those on the list less those put on it since.  A
+	 * pointer to the last one would not do: a record dropped while its
+	 * first knote is looked at takes its other knotes off the list, the
+	 * last one among them maybe, and freed (rec_free()).
+	 */
+	unsigned long adds = kq->pending_adds;
+	while (n < room && !pending_empty(kq) &&
+	    kq->npending > kq->pending_adds - adds) {
 		struct ekq_qlink *q = kq->pending.next;
-		done = q == last;
 		struct ekq_knote *kn = (struct ekq_knote *)q;
 		if (kn->slot == EKQ_SLOT_USER) {
 			struct ekq_uknote *u = ekq_user_of(kn);
@@ -474,6 +481,42 @@ stale_backoff(struct ekq_kq *kq)
 	ekq_kq_lock(&kq->lock);
 }
 
+/* Is an edge-triggered descriptor knote waiting on the pending list? */
+static bool
+pending_has_edge(const struct ekq_kq *kq)
+{
+	for (const struct ekq_qlink *q = kq->pending.next; q != &kq->pending;
+	    q = q->next) {
+		const struct ekq_knote *kn = (const struct ekq_knote *)q;
+		if (kn->slot != EKQ_SLOT_USER && kn->slot != EKQ_SLOT_HELPER &&
+		    !knote_level(kn))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * An edge on the pending list (put there by another kqueue's poll, which
+ * harvests: ekq_kq_count_pending()) is a queued knote, and an activation
+ * since merges into it, as FreeBSD's knote_activate() finds KN_QUEUED set.
+ * The kernel's reports of such activations are taken before the pending
+ * list is delivered, so that they find the knotes still queued; after it,
+ * they would come back as second events of the same edge.
+ */
+static void
+merge_into_pending(struct ekq_kq *kq)
+{
+	static const struct timespec zero = { 0, 0 };
+	struct scan_ctx ctx;
+	ctx_init(kq, &ctx);
+	int got;
+	do {
+		if (harvest(kq, &ctx, 0, &zero, NULL, 0, &got) == -1)
+			break;
+	} while (got == EKQ_HARVEST && !ctx.repeat);
+	rearm_all(kq, &ctx);
+}
+
 static int
 scan(struct ekq_kq *kq, struct kevent *out, int nevents,
     const struct timespec *timeout)
@@ -488,6 +531,8 @@ scan(struct ekq_kq *kq, struct kevent *out, int nevents,
 			deadline.tv_sec++;
 		}
 	}
+	if (pending_has_edge(kq))
+		merge_into_pending(kq);
 	struct scan_ctx ctx;
 	ctx_init(kq, &ctx);
 	int n = 0, fruitless = 0;

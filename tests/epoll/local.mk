@@ -31,7 +31,8 @@ EKQ_EPOLL_CASE_SOURCES = \
 	tests/epoll/cloexec.c \
 	tests/epoll/fork.c \
 	tests/epoll/quiet.c \
-	tests/epoll/hygiene.c
+	tests/epoll/hygiene.c \
+	tests/epoll/fuzzfound.c
 
 if EKQ_HOST_HAS_EPOLL
 check_PROGRAMS += tests/epoll/epoll-linux

@@ -69,6 +69,7 @@ extern Suite *ep_cloexec_suite(void);
 extern Suite *ep_fork_suite(void);
 extern Suite *ep_quiet_suite(void);
 extern Suite *ep_hygiene_suite(void);
+extern Suite *ep_fuzzfound_suite(void);
 
 static int
 child_fd_open(const char *arg)
@@ -150,6 +151,7 @@ main(int argc, char **argv)
 		ep_fork_suite,
 		ep_quiet_suite,
 		ep_hygiene_suite,
+		ep_fuzzfound_suite,
 		NULL
 	};
 	return ekq_run_suites(suites);

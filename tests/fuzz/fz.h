@@ -40,6 +40,7 @@
 /* Operands that are not slots. */
 #define FZ_OPD_BAD (-1) /* descriptor -1 */
 #define FZ_OPD_BIG (-2) /* a number far above any open descriptor */
+#define FZ_OPD_CLOSED (-3) /* the number the world's last close freed */
 #define FZ_BIG_FD 1000000
 
 enum fz_op {
@@ -76,6 +77,8 @@ enum {
 	FZ_RA_FILE,     /* a regular file */
 	FZ_RA_DUP,      /* dup(b) */
 	FZ_RA_REOPEN,   /* open(/proc/self/fd/<b>) */
+	FZ_RA_ACCEPT,   /* accept() of a new connection to the world's
+	                   listener (its client end to slot b) */
 	FZ_RA_COUNT
 };
 
@@ -128,6 +131,9 @@ struct fz_world {
 	const struct fz_api *api;
 	int fd[FZ_NSLOTS];      /* -1: empty */
 	char tag;               /* names its FIFOs */
+	int listener;           /* a listening unix socket, in no slot */
+	char lpath[512];        /* its address */
+	int closed_fd;          /* the number FZ_CLOSE freed last, or -1 */
 };
 
 /* The result of one operation in one world. */
@@ -181,6 +187,9 @@ struct fz_model {
 	struct fz_mreg reg[FZ_MAXREG];
 	int nreg;
 	int next_file;
+	/* The number the last FZ_CLOSE freed is free still: no descriptor
+	 * has been made since (FZ_OPD_CLOSED may name it). */
+	bool closed_free;
 	/* every data value a registration got, so that each is unique */
 	uint64_t *used;
 	size_t nused, capused;
@@ -207,7 +216,12 @@ struct fz_model {
 #define FZ_FEAT_ET_HIDDEN 0x1000 /* EPOLLET on a socket without EPOLLIN or
                                     EPOLLOUT (README) */
 #define FZ_FEAT_PIPE_REOPEN 0x2000 /* a pipe opened again by path (Linux) */
-#define FZ_FEAT_ALL       0xffff
+#define FZ_FEAT_ACCEPT    0x4000 /* accept() onto a just-closed number */
+#define FZ_FEAT_DEL_CLOSED 0x8000 /* epoll_ctl on a closed number (EBADF) */
+#define FZ_FEAT_SHUT_RDWR 0x10000 /* shutdown(SHUT_RDWR) */
+#define FZ_FEAT_MULTI_EP  0x20000 /* ADD of a descriptor another instance
+                                     watches */
+#define FZ_FEAT_ALL       0x3ffff
 
 void fz_model_init(struct fz_model *m);
 void fz_model_free(struct fz_model *m);
@@ -219,10 +233,18 @@ bool fz_model_close_ok(const struct fz_model *m, int s);
 void fz_model_update(struct fz_model *m, const struct fz_step *st,
     const struct fz_res *linux_res);
 int fz_model_refs(const struct fz_model *m, int file);
+/* Does an instance other than `ep` watch the file? */
+bool fz_model_watched_elsewhere(const struct fz_model *m, int ep, int file);
 const struct fz_mreg *fz_model_reg_by_data(const struct fz_model *m,
     uint64_t data);
 bool fz_model_data_used(const struct fz_model *m, uint64_t data);
 void fz_model_note_data(struct fz_model *m, uint64_t data);
+
+/* ---- feats.c ---- */
+/* Does the step stay inside what a campaign with these features
+ * generates?  (The generator's rules, for the shrinker.) */
+bool fz_feats_allow(const struct fz_model *m, unsigned feats,
+    const struct fz_step *st);
 
 /* ---- gen.c ---- */
 struct fz_src {
@@ -254,8 +276,10 @@ void fz_run_init(struct fz_run *run);
 void fz_run_fini(struct fz_run *run);
 /* 0: same results; 1: divergence (run->why); -1: skipped (invalid). */
 int fz_run_step(struct fz_run *run, const struct fz_step *st);
-/* Run a whole sequence on fresh worlds; index of the diverging step or -1. */
-long fz_run_seq(const struct fz_step *seq, size_t n, char *why, size_t whylen);
+/* Run a whole sequence on fresh worlds; index of the diverging step or -1;
+ * -2 when a step falls outside `feats` (FZ_FEAT_ALL: no such check). */
+long fz_run_seq(const struct fz_step *seq, size_t n, unsigned feats,
+    char *why, size_t whylen);
 
 /* ---- text.c ---- */
 void fz_step_print(FILE *f, const struct fz_step *st);
@@ -268,10 +292,11 @@ void fz_seq_print(FILE *f, const struct fz_step *seq, size_t n);
 /* ---- shrink.c ---- */
 /* Shrink seq[0..*n) in place to a smaller sequence that still diverges
  * (each candidate runs in a child process). */
-void fz_shrink(struct fz_step *seq, size_t *n);
-/* Does the sequence diverge?  Run in a child; crashes count. */
-bool fz_diverges_isolated(const struct fz_step *seq, size_t n, char *why,
-    size_t whylen);
+void fz_shrink(struct fz_step *seq, size_t *n, unsigned feats);
+/* Does the sequence diverge?  Run in a child; crashes count; a sequence
+ * with a step outside `feats` does not. */
+bool fz_diverges_isolated(const struct fz_step *seq, size_t n, unsigned feats,
+    char *why, size_t whylen);
 
 /* Masks as text ("in|out|et|0x800"). */
 const char *fz_mask_str(uint32_t mask, char *buf, size_t len);

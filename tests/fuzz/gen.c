@@ -397,10 +397,19 @@ gen_ctl(struct fz_src *src, struct fz_model *m, unsigned feats,
 			touched = true;
 		}
 	}
+	if (!touched && (feats & FZ_FEAT_DEL_CLOSED) && m->closed_free &&
+	    chance(src, 10)) {
+		/* The number a close just freed (Linux: EBADF, whatever the
+		 * registration it had). */
+		st->b = FZ_OPD_CLOSED;
+		touched = true;
+	}
 	if (!touched && st->var == EPOLL_CTL_ADD && st->a >= 0 &&
 	    chance(src, 70)) {
-		/* Mostly a descriptor not registered there yet. */
-		int cand[FZ_NSLOTS], n = 0;
+		/* Mostly a descriptor not registered there yet; now and then
+		 * one another instance watches. */
+		bool elsewhere = (feats & FZ_FEAT_MULTI_EP) && chance(src, 40);
+		int cand[FZ_NSLOTS], n = 0, other[FZ_NSLOTS], nother = 0;
 		for (int s = 0; s < FZ_NSLOTS; s++) {
 			if (m->s[s].kind == FZ_K_NONE || s == st->a ||
 			    (m->s[s].kind == FZ_K_EPOLL && !(feats & FZ_FEAT_NEST)))
@@ -410,10 +419,20 @@ gen_ctl(struct fz_src *src, struct fz_model *m, unsigned feats,
 				reg = m->reg[i].ep == m->s[st->a].file &&
 				    m->reg[i].slot == s &&
 				    m->reg[i].file == m->s[s].file;
-			if (!reg)
-				cand[n++] = s;
+			if (reg)
+				continue;
+			if (fz_model_watched_elsewhere(m, m->s[st->a].file,
+			    m->s[s].file)) {
+				if (!(feats & FZ_FEAT_MULTI_EP))
+					continue;
+				other[nother++] = s;
+			}
+			cand[n++] = s;
 		}
-		if (n > 0) {
+		if (elsewhere && nother > 0) {
+			st->b = (int8_t)other[fz_pick(src, (uint32_t)nother)];
+			touched = true;
+		} else if (n > 0) {
 			st->b = (int8_t)cand[fz_pick(src, (uint32_t)n)];
 			touched = true;
 		}
@@ -539,8 +558,9 @@ static bool
 gen_reopen_at(struct fz_src *src, struct fz_model *m, unsigned feats,
     struct fz_step *st)
 {
-	static const unsigned varw[FZ_RA_COUNT] = { 20, 15, 10, 15, 5, 3, 20,
-		12 };
+	unsigned varw[FZ_RA_COUNT] = { 20, 15, 10, 15, 5, 3, 20, 12, 0 };
+	if (feats & FZ_FEAT_ACCEPT)
+		varw[FZ_RA_ACCEPT] = 15;
 	int a = gen_victim(src, m, st);
 	if (a == -2)
 		return true;
@@ -554,12 +574,14 @@ gen_reopen_at(struct fz_src *src, struct fz_model *m, unsigned feats,
 	case FZ_RA_PIPE:
 	case FZ_RA_STREAM:
 	case FZ_RA_DGRAM:
+	case FZ_RA_ACCEPT:
 		if (chance(src, 75)) {
 			int b = pick_slot(src, m, p_vacant);
 			st->b = (int8_t)(b == -1 ? FZ_OPD_BAD : b);
 		}
-		st->n = st->var == FZ_RA_PIPE ? gen_pipe_size(src) :
-		    gen_sndbuf(src);
+		if (st->var != FZ_RA_ACCEPT)
+			st->n = st->var == FZ_RA_PIPE ? gen_pipe_size(src) :
+			    gen_sndbuf(src);
 		break;
 	case FZ_RA_EPOLL:
 		st->mask = chance(src, 50) ? EPOLL_CLOEXEC : 0;
@@ -735,7 +757,7 @@ gen_one(struct fz_src *src, struct fz_model *m, unsigned feats,
 		st->a = (int8_t)(chance(src, 92) ? pick_slot(src, m, p_socket) :
 		    pick_slot(src, m, p_occupied));
 		st->var = (uint8_t)fz_pick(src, 3);
-		return true;
+		return st->var != 2 || (feats & FZ_FEAT_SHUT_RDWR);
 	case W_CTL:
 		return gen_ctl(src, m, feats, st);
 	case W_WAIT:
@@ -759,7 +781,10 @@ fz_gen_step(struct fz_src *src, struct fz_model *m, unsigned feats,
 		bool ok = gen_one(src, m, feats, st);
 		if (src->exhausted)
 			return false;
-		if (ok && fz_model_valid(m, st))
+		/* The feature rules are gen_one()'s, but one rule's fix-up
+		 * can undo another's (EPOLLET's direction chosen after
+		 * EPOLLIN was added for it): the predicate has the last word. */
+		if (ok && fz_model_valid(m, st) && fz_feats_allow(m, feats, st))
 			return true;
 	}
 	/* Nothing fits (cannot happen with a PRNG): a harmless wait. */

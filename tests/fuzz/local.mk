@@ -13,6 +13,7 @@ EKQ_FUZZ_CORE = \
 	tests/fuzz/objects.c \
 	tests/fuzz/model.c \
 	tests/fuzz/gen.c \
+	tests/fuzz/feats.c \
 	tests/fuzz/run.c \
 	tests/fuzz/text.c \
 	tests/fuzz/shrink.c

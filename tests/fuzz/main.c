@@ -43,7 +43,9 @@ static const struct {
 	{ "small-max", FZ_FEAT_SMALL_MAX }, { "knoteless", FZ_FEAT_KNOTELESS },
 	{ "et-wakeup", FZ_FEAT_ET_WAKEUP }, { "nest-et", FZ_FEAT_NEST_ET },
 	{ "et-readd", FZ_FEAT_ET_READD }, { "et-hidden", FZ_FEAT_ET_HIDDEN },
-	{ "pipe-reopen", FZ_FEAT_PIPE_REOPEN },
+	{ "pipe-reopen", FZ_FEAT_PIPE_REOPEN }, { "accept", FZ_FEAT_ACCEPT },
+	{ "del-closed", FZ_FEAT_DEL_CLOSED }, { "shut-rdwr", FZ_FEAT_SHUT_RDWR },
+	{ "multi-ep", FZ_FEAT_MULTI_EP },
 };
 
 static void
@@ -57,7 +59,7 @@ usage(void)
 	    "       fuzz --pending FILE...\n"
 	    "features: epoll-dup nullbuf oob fifo nest odd-epfd cycle small-max\n"
 	    "          knoteless et-wakeup nest-et et-readd et-hidden\n"
-	    "          pipe-reopen\n");
+	    "          pipe-reopen accept del-closed shut-rdwr multi-ep\n");
 	exit(2);
 }
 
@@ -223,10 +225,10 @@ report(const struct opts *o, long k, struct outcome *out)
 	if (o->shrink) {
 		printf("fuzz: shrinking %zu steps...\n", out->n);
 		fflush(stdout);
-		fz_shrink(out->seq, &out->n);
+		fz_shrink(out->seq, &out->n, o->feats);
 	}
 	char why[8192];
-	fz_diverges_isolated(out->seq, out->n, why, sizeof why);
+	fz_diverges_isolated(out->seq, out->n, FZ_FEAT_ALL, why, sizeof why);
 	printf("fuzz: reproducer (%zu steps):\n", out->n);
 	printf("# seed %" PRIu64 " sequence %ld\n", o->seed, k);
 	for (char *l = why, *e; *l != '\0'; l = e + (*e != '\0')) {
@@ -304,7 +306,8 @@ replay(char **files, int nfiles, bool pending)
 			continue;
 		}
 		char why[8192];
-		bool div = fz_diverges_isolated(seq, n, why, sizeof why);
+		bool div = fz_diverges_isolated(seq, n, FZ_FEAT_ALL, why,
+		    sizeof why);
 		if (pending)
 			printf("%s: %s\n", files[i], div ? "still diverges" :
 			    "PASSES now: move it to tests/fuzz/regressions/");

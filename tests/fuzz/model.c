@@ -46,7 +46,8 @@ vacant(const struct fz_model *m, int s)
 static bool
 operand_ok(const struct fz_model *m, int s)
 {
-	return s == FZ_OPD_BAD || s == FZ_OPD_BIG || occupied(m, s);
+	return s == FZ_OPD_BAD || s == FZ_OPD_BIG || occupied(m, s) ||
+	    (s == FZ_OPD_CLOSED && m->closed_free);
 }
 
 int
@@ -84,7 +85,8 @@ fz_model_close_ok(const struct fz_model *m, int s)
 static bool
 is_pair_var(int var)
 {
-	return var == FZ_RA_PIPE || var == FZ_RA_STREAM || var == FZ_RA_DGRAM;
+	return var == FZ_RA_PIPE || var == FZ_RA_STREAM || var == FZ_RA_DGRAM ||
+	    var == FZ_RA_ACCEPT;
 }
 
 static bool
@@ -227,6 +229,11 @@ fz_model_update(struct fz_model *m, const struct fz_step *st,
 {
 	bool ok = r->rc != -1;
 	int a = st->a, b = st->b;
+	/* A descriptor made (or a number taken by dup2) may have taken the
+	 * number the last close freed. */
+	if (st->op != FZ_CTL && st->op != FZ_WAIT && st->op != FZ_CYCLE &&
+	    st->op != FZ_READ && st->op != FZ_WRITE && st->op != FZ_SHUTDOWN)
+		m->closed_free = st->op == FZ_CLOSE && ok;
 	switch (st->op) {
 	case FZ_PIPE:
 		if (ok) {
@@ -281,9 +288,10 @@ fz_model_update(struct fz_model *m, const struct fz_step *st,
 				fill(m, b, FZ_K_PIPE_W);
 			break;
 		case FZ_RA_STREAM:
+		case FZ_RA_ACCEPT:
 		case FZ_RA_DGRAM: {
-			uint8_t k = st->var == FZ_RA_STREAM ? FZ_K_STREAM :
-			    FZ_K_DGRAM;
+			uint8_t k = st->var == FZ_RA_DGRAM ? FZ_K_DGRAM :
+			    FZ_K_STREAM;
 			fill(m, a, k);
 			if (b >= 0)
 				fill(m, b, k);
@@ -321,6 +329,15 @@ fz_model_update(struct fz_model *m, const struct fz_step *st,
 	default:
 		break;
 	}
+}
+
+bool
+fz_model_watched_elsewhere(const struct fz_model *m, int ep, int file)
+{
+	for (int i = 0; i < m->nreg; i++)
+		if (m->reg[i].file == file && m->reg[i].ep != ep)
+			return true;
+	return false;
 }
 
 const struct fz_mreg *

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "fz.h"
@@ -26,6 +27,8 @@ static char fz_dir[256];
 static int fz_null_fd = -1;
 static unsigned long fz_counter;
 static char fz_buf[65536];
+
+static void listener_open(struct fz_world *w);
 
 static void
 fz_dir_cleanup(void)
@@ -63,13 +66,20 @@ fz_world_init(struct fz_world *w, const struct fz_api *api, char tag)
 	fz_objects_setup();
 	w->api = api;
 	w->tag = tag;
+	w->closed_fd = -1;
 	for (int i = 0; i < FZ_NSLOTS; i++)
 		w->fd[i] = -1;
+	listener_open(w);
 }
 
 void
 fz_world_close(struct fz_world *w)
 {
+	if (w->listener != -1) {
+		close(w->listener);
+		unlink(w->lpath);
+		w->listener = -1;
+	}
 	for (int i = 0; i < FZ_NSLOTS; i++) {
 		if (w->fd[i] != -1)
 			close(w->fd[i]);
@@ -82,6 +92,8 @@ operand(const struct fz_world *w, int s)
 {
 	if (s >= 0)
 		return w->fd[s];
+	if (s == FZ_OPD_CLOSED)
+		return w->closed_fd;
 	return s == FZ_OPD_BAD ? -1 : FZ_BIG_FD;
 }
 
@@ -106,6 +118,54 @@ static void
 fresh_path(const struct fz_world *w, const char *what, char *path, size_t len)
 {
 	snprintf(path, len, "%s/%s-%c-%lu", fz_dir, what, w->tag, ++fz_counter);
+}
+
+/*
+ * The world's listening socket (FZ_RA_ACCEPT), made once, before any slot
+ * is filled: it takes no number a step could be about.  A connection is
+ * made and accepted at once; unix stream connect() completes at once
+ * while the backlog has room, and the accepted socket is taken at once.
+ */
+static void
+listener_open(struct fz_world *w)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	w->listener = -1;
+	fresh_path(w, "listen", w->lpath, sizeof w->lpath);
+	if (strlen(w->lpath) >= sizeof sa.sun_path)
+		return;
+	strcpy(sa.sun_path, w->lpath);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) == -1 ||
+	    listen(fd, 8) == -1) {
+		close(fd);
+		return;
+	}
+	w->listener = fd;
+}
+
+/* A client socket connected to the listener, or -1. */
+static int
+listener_connect(const struct fz_world *w)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (w->listener == -1) {
+		errno = ENOTSOCK;
+		return -1;
+	}
+	strcpy(sa.sun_path, w->lpath);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == -1) {
+		int saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
 }
 
 static int
@@ -219,10 +279,22 @@ reopen_at(struct fz_world *w, const struct fz_step *st, struct fz_res *r)
 {
 	int num = w->fd[st->a];
 	int src = st->b >= 0 ? w->fd[st->b] : -1;
+	/* The client end first: made after the close, it would take the
+	 * number the accepted socket is to land on. */
+	int client = -1, cerr = 0;
+	if (st->var == FZ_RA_ACCEPT && (client = listener_connect(w)) == -1)
+		cerr = errno;
 	set_rc(r, close(num));
 	w->fd[st->a] = -1;
-	if (r->rc == -1)
+	if (r->rc == -1 || cerr != 0) {
+		if (client != -1)
+			close(client);
+		if (cerr != 0) {
+			errno = cerr;
+			set_rc(r, -1);
+		}
 		return;
+	}
 	static int ph[FZ_MAX_PLACEHOLDERS];
 	int nph = hold_below(num, ph);
 	int first = -1, second = -1, rc = 0;
@@ -255,6 +327,17 @@ reopen_at(struct fz_world *w, const struct fz_step *st, struct fz_res *r)
 	case FZ_RA_REOPEN:
 		first = rc = reopen(src);
 		break;
+	case FZ_RA_ACCEPT:
+		first = rc = accept4(w->listener, NULL, NULL,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		second = client;
+		if (rc == -1) {
+			int saved = errno;
+			close(client);
+			errno = saved;
+			second = -1;
+		}
+		break;
 	}
 	int saved = errno;
 	release(ph, nph);
@@ -267,7 +350,8 @@ reopen_at(struct fz_world *w, const struct fz_step *st, struct fz_res *r)
 	w->fd[st->a] = first;
 	if (second != -1) {
 		if (st->b >= 0 && (st->var == FZ_RA_PIPE ||
-		    st->var == FZ_RA_STREAM || st->var == FZ_RA_DGRAM))
+		    st->var == FZ_RA_STREAM || st->var == FZ_RA_DGRAM ||
+		    st->var == FZ_RA_ACCEPT))
 			w->fd[st->b] = second;
 		else
 			close(second);
@@ -389,6 +473,7 @@ fz_world_apply(struct fz_world *w, const struct fz_step *st, struct fz_res *r)
 		break;
 	case FZ_CLOSE:
 		set_rc(r, close(w->fd[st->a]));
+		w->closed_fd = w->fd[st->a];
 		w->fd[st->a] = -1;
 		break;
 	case FZ_REOPEN_AT:

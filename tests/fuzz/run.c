@@ -168,6 +168,23 @@ diverged(struct fz_run *run, const struct fz_step *st, const char *what)
 	why(run, "\n  %s\n", what);
 }
 
+/* --trace: both worlds' answers to a wait, where they differ. */
+static void
+trace_wait(const struct fz_res r[2])
+{
+	char mk[256];
+	for (int w = 0; w < 2; w++) {
+		if (w == 1 && same_rc(&r[0], &r[1]) &&
+		    same_set(r[0].ev, r[0].nev, r[1].ev, r[1].nev))
+			break;
+		fprintf(stderr, "      -> %s%ld", w ? "epollkq " : "", r[w].rc);
+		for (int i = 0; i < r[w].nev; i++)
+			fprintf(stderr, " {0x%" PRIx64 " %s}", r[w].ev[i].data,
+			    fz_mask_str(r[w].ev[i].events, mk, sizeof mk));
+		fputc('\n', stderr);
+	}
+}
+
 /* Both worlds wait on the same operand; results sorted by data. */
 static void
 wait_both(struct fz_run *run, int slot, int max, int api, bool nullbuf,
@@ -201,14 +218,8 @@ step_wait(struct fz_run *run, const struct fz_step *st)
 	struct fz_res r[2];
 	bool nullbuf = st->flags & FZ_F_NULL;
 	wait_both(run, st->a, st->n, st->var, nullbuf, r);
-	if (fz_trace) {
-		char mk[256];
-		fprintf(stderr, "      -> %ld", r[0].rc);
-		for (int i = 0; i < r[0].nev; i++)
-			fprintf(stderr, " {0x%" PRIx64 " %s}", r[0].ev[i].data,
-			    fz_mask_str(r[0].ev[i].events, mk, sizeof mk));
-		fputc('\n', stderr);
-	}
+	if (fz_trace)
+		trace_wait(r);
 	const char *what = NULL;
 	if (!same_rc(&r[0], &r[1]))
 		what = "epoll_wait: different return value or errno";
@@ -227,6 +238,10 @@ step_wait(struct fz_run *run, const struct fz_step *st)
 		struct fz_ev u[2][2 * FZ_FULL];
 		int nu[2];
 		wait_both(run, st->a, FZ_FULL, 0, false, f);
+		if (fz_trace) {
+			fprintf(stderr, "      (then a full wait)\n");
+			trace_wait(f);
+		}
 		for (int w = 0; w < 2; w++)
 			nu[w] = union_set(r[w].ev, r[w].nev, f[w].ev, f[w].nev,
 			    u[w]);
@@ -362,7 +377,8 @@ fz_run_step(struct fz_run *run, const struct fz_step *st)
 }
 
 long
-fz_run_seq(const struct fz_step *seq, size_t n, char *whybuf, size_t whylen)
+fz_run_seq(const struct fz_step *seq, size_t n, unsigned feats, char *whybuf,
+    size_t whylen)
 {
 	struct fz_run *run = malloc(sizeof *run);
 	if (run == NULL)
@@ -370,6 +386,11 @@ fz_run_seq(const struct fz_step *seq, size_t n, char *whybuf, size_t whylen)
 	fz_run_init(run);
 	long at = -1;
 	for (size_t i = 0; i < n; i++) {
+		if (feats != FZ_FEAT_ALL &&
+		    !fz_feats_allow(&run->m, feats, &seq[i])) {
+			at = -2;
+			break;
+		}
 		if (fz_run_step(run, &seq[i]) == 1) {
 			at = (long)i;
 			break;

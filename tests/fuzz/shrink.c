@@ -8,7 +8,9 @@
  * candidate leaves behind in epollkq can change the next one's outcome.
  * A candidate counts only if it diverges the same way (same operation,
  * same kind of difference), so that shrinking does not wander off to
- * another bug.
+ * another bug, and only if every step stays inside the campaign's
+ * features (feats.c), so that it does not wander off to a documented
+ * difference.
  */
 #include "config.h"
 
@@ -45,8 +47,8 @@ read_all(int fd, char *buf, size_t len)
 }
 
 bool
-fz_diverges_isolated(const struct fz_step *seq, size_t n, char *why,
-    size_t whylen)
+fz_diverges_isolated(const struct fz_step *seq, size_t n, unsigned feats,
+    char *why, size_t whylen)
 {
 	int p[2];
 	if (pipe(p) == -1)
@@ -59,7 +61,7 @@ fz_diverges_isolated(const struct fz_step *seq, size_t n, char *why,
 		close(p[0]);
 		alarm(FZ_CHILD_SECONDS);
 		static char w[8192];
-		long at = fz_run_seq(seq, n, w, sizeof w);
+		long at = fz_run_seq(seq, n, feats, w, sizeof w);
 		size_t len = strlen(w), off = 0;
 		while (off < len) {
 			ssize_t k = write(p[1], w + off, len - off);
@@ -124,6 +126,7 @@ signature(const char *why, char *sig, size_t len)
 struct shrinker {
 	char sig[512];
 	long tests;
+	unsigned feats;         /* candidates stay inside the campaign's */
 };
 
 static bool
@@ -133,7 +136,7 @@ still_fails(struct shrinker *sh, const struct fz_step *seq, size_t n)
 		return false;
 	sh->tests++;
 	char why[8192], sig[512];
-	if (!fz_diverges_isolated(seq, n, why, sizeof why))
+	if (!fz_diverges_isolated(seq, n, sh->feats, why, sizeof why))
 		return false;
 	signature(why, sig, sizeof sig);
 	return strcmp(sig, sh->sig) == 0;
@@ -232,11 +235,11 @@ simplify_masks(struct shrinker *sh, struct fz_step *seq, size_t n)
 }
 
 void
-fz_shrink(struct fz_step *seq, size_t *n)
+fz_shrink(struct fz_step *seq, size_t *n, unsigned feats)
 {
-	struct shrinker sh = { .tests = 0 };
+	struct shrinker sh = { .tests = 0, .feats = feats };
 	char why[8192];
-	if (!fz_diverges_isolated(seq, *n, why, sizeof why)) {
+	if (!fz_diverges_isolated(seq, *n, feats, why, sizeof why)) {
 		fprintf(stderr, "fuzz: the sequence does not diverge when run "
 		    "again on its own; not shrinking\n");
 		return;

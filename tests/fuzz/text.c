@@ -11,16 +11,19 @@
  *   reopen-at A epoll [flags=X]                lands on its number, the
  *   reopen-at A fifo|file                      other end goes to slot B)
  *   reopen-at A dup|reopen B
+ *   reopen-at A accept [B]            (a connection accepted onto A's
+ *                                      number, its client end to B)
  *   write A LEN|all [oob]             read A LEN|all [oob]
  *   shutdown A rd|wr|rdwr
  *   ctl EP add|del|mod|op=N FD EVENTS DATA [null]
  *   wait EP MAXEVENTS wait|pwait|pwait-mask|pwait2|pwait2-badts [null]
  *   cycle EP M
  *
- * An operand is a slot number, "bad" (descriptor -1) or "big" (a number
- * no descriptor has).  EVENTS is names joined by '|' (in, out, pri, err,
- * hup, rdnorm, rdband, wrnorm, wrband, msg, rdhup, exclusive, wakeup,
- * oneshot, et) and hex for other bits, or 0.
+ * An operand is a slot number, "bad" (descriptor -1), "big" (a number
+ * no descriptor has) or "closed" (the number the last close freed).
+ * EVENTS is names joined by '|' (in, out, pri, err, hup, rdnorm, rdband,
+ * wrnorm, wrband, msg, rdhup, exclusive, wakeup, oneshot, et) and hex for
+ * other bits, or 0.
  */
 #include "config.h"
 
@@ -46,7 +49,7 @@ static const struct {
 #define FZ_NBITS (sizeof fz_bits / sizeof fz_bits[0])
 
 static const char *const fz_ra_names[FZ_RA_COUNT] = { "pipe", "stream",
-	"dgram", "epoll", "fifo", "file", "dup", "reopen" };
+	"dgram", "epoll", "fifo", "file", "dup", "reopen", "accept" };
 static const char *const fz_api_names[FZ_API_COUNT] = { "wait", "pwait",
 	"pwait-mask", "pwait2", "pwait2-badts" };
 static const char *const fz_st_names[3] = { "stream", "dgram", "seqpacket" };
@@ -81,6 +84,8 @@ opd(int s, char *buf)
 		return "bad";
 	if (s == FZ_OPD_BIG)
 		return "big";
+	if (s == FZ_OPD_CLOSED)
+		return "closed";
 	snprintf(buf, 8, "%d", s);
 	return buf;
 }
@@ -208,6 +213,10 @@ parse_opd(const char *t, int8_t *out)
 	}
 	if (strcmp(t, "big") == 0) {
 		*out = FZ_OPD_BIG;
+		return 0;
+	}
+	if (strcmp(t, "closed") == 0) {
+		*out = FZ_OPD_CLOSED;
 		return 0;
 	}
 	char *end;
