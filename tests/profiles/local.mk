@@ -156,6 +156,39 @@ tests_profiles_hostfacts_dragonfly_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_profiles_hostfacts_dragonfly_LDADD = tests/profiles/libekqcompat-dragonfly.la \
 	tests/common/libekqtest.la $(CHECK_LIBS)
 
+# lib/ over each profile, for cases only a profile's host answers can
+# break (tests/profiles/libfacts.c); each holds on Linux too.
+EKQ_PROFILE_TESTS += tests/profiles/libfacts-freebsd
+tests_profiles_libfacts_freebsd_SOURCES = tests/profiles/libfacts.c
+tests_profiles_libfacts_freebsd_CPPFLAGS = $(EKQ_EPOLL_TEST_CPPFLAGS)
+tests_profiles_libfacts_freebsd_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_profiles_libfacts_freebsd_LDADD = tests/profiles/libepollkq-freebsd.la \
+	tests/common/libekqtest.la $(CHECK_LIBS)
+EKQ_PROFILE_TESTS += tests/profiles/libfacts-macos
+tests_profiles_libfacts_macos_SOURCES = tests/profiles/libfacts.c
+tests_profiles_libfacts_macos_CPPFLAGS = $(EKQ_EPOLL_TEST_CPPFLAGS)
+tests_profiles_libfacts_macos_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_profiles_libfacts_macos_LDADD = tests/profiles/libepollkq-macos.la \
+	tests/common/libekqtest.la $(CHECK_LIBS)
+EKQ_PROFILE_TESTS += tests/profiles/libfacts-netbsd
+tests_profiles_libfacts_netbsd_SOURCES = tests/profiles/libfacts.c
+tests_profiles_libfacts_netbsd_CPPFLAGS = $(EKQ_EPOLL_TEST_CPPFLAGS)
+tests_profiles_libfacts_netbsd_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_profiles_libfacts_netbsd_LDADD = tests/profiles/libepollkq-netbsd.la \
+	tests/common/libekqtest.la $(CHECK_LIBS)
+EKQ_PROFILE_TESTS += tests/profiles/libfacts-openbsd
+tests_profiles_libfacts_openbsd_SOURCES = tests/profiles/libfacts.c
+tests_profiles_libfacts_openbsd_CPPFLAGS = $(EKQ_EPOLL_TEST_CPPFLAGS)
+tests_profiles_libfacts_openbsd_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_profiles_libfacts_openbsd_LDADD = tests/profiles/libepollkq-openbsd.la \
+	tests/common/libekqtest.la $(CHECK_LIBS)
+EKQ_PROFILE_TESTS += tests/profiles/libfacts-dragonfly
+tests_profiles_libfacts_dragonfly_SOURCES = tests/profiles/libfacts.c
+tests_profiles_libfacts_dragonfly_CPPFLAGS = $(EKQ_EPOLL_TEST_CPPFLAGS)
+tests_profiles_libfacts_dragonfly_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_profiles_libfacts_dragonfly_LDADD = tests/profiles/libepollkq-dragonfly.la \
+	tests/common/libekqtest.la $(CHECK_LIBS)
+
 endif
 check_PROGRAMS += $(EKQ_PROFILE_TESTS)
 TESTS += $(EKQ_PROFILE_TESTS)
