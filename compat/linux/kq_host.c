@@ -17,11 +17,19 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#if defined(EKQ_PROFILE_PIPE_STAT_NOID) || \
-    defined(EKQ_PROFILE_POLL_PIPE_EOF_IN) || \
+#if defined(EKQ_PROFILE_POLL_PIPE_EOF_IN) || \
+    defined(EKQ_PROFILE_POLL_PIPE_EOF_NOHUP) || \
     defined(EKQ_PROFILE_POLL_WIDOWED_HUP) || \
-    defined(EKQ_PROFILE_POLL_SOCKET_QUIET)
+    defined(EKQ_PROFILE_POLL_WIDOWED_QUIET) || \
+    defined(EKQ_PROFILE_POLL_SOCKET_QUIET) || \
+    defined(EKQ_PROFILE_POLL_SOCKET_NOERR) || \
+    defined(EKQ_PROFILE_POLL_SOCKET_UNCONN_QUIET) || \
+    defined(EKQ_PROFILE_POLL_SOCKET_DOWN_NOOUT) || \
+    defined(EKQ_PROFILE_POLL_SOCKET_RDEOF_HUP)
 #define EKQ_POLL_AS_PROFILE 1
+#endif
+#if defined(EKQ_POLL_AS_PROFILE) || defined(EKQ_PROFILE_PIPE_STAT_NOID) || \
+    defined(EKQ_PROFILE_PIPE_STAT_NODEV)
 /* A pipe made by pipe(), not a FIFO opened by name: Linux links it as
  * "pipe:[inode]" in /proc (fs/pipe.c, pipefs_dname()). */
 static bool
@@ -50,6 +58,19 @@ ekq_host_fstat(int fd, struct stat *st)
 #ifdef EKQ_PROFILE_PIPE_STAT_NOID
 		if (anonymous_pipe(fd))
 			st->st_dev = 0, st->st_ino = 0;
+#endif
+#ifdef EKQ_PROFILE_PIPE_STAT_NODEV
+		if (anonymous_pipe(fd)) {
+			st->st_dev = 0;
+#ifdef EKQ_PROFILE_PIPE_STAT_INO_PER_END
+			/* One number per end, as each end's struct pipe
+			 * gives its own; Linux gives both ends the pipe's
+			 * inode. */
+			int fl = fcntl(fd, F_GETFL);
+			st->st_ino = st->st_ino * 2 +
+			    (fl != -1 && (fl & O_ACCMODE) == O_WRONLY);
+#endif
+		}
 #endif
 		return 0;
 	case S_IFSOCK:
@@ -91,25 +112,59 @@ ekq_host_kqueue(void)
 }
 
 #ifdef EKQ_POLL_AS_PROFILE
-/* A pipe or FIFO end as Linux's pipe_poll() answered it, said as the
- * profile's pipe_poll() does. */
+/*
+ * A pipe or FIFO end as Linux's pipe_poll() answered it (fs/pipe.c: the
+ * read end says POLLHUP once no writer is left, POLLIN only while bytes
+ * remain; the write end says POLLERR once no reader is left, with POLLOUT
+ * while there is room), said as the profile's kernel says it.
+ */
 static void
 pipe_bits(struct pollfd *pfd, int accmode, bool fifo)
 {
 	short in = (short)(pfd->events & (POLLIN | POLLRDNORM));
 	short out = (short)(pfd->events & (POLLOUT | POLLWRNORM));
-	(void)in, (void)out, (void)fifo;
+	short oob = (short)(pfd->events & (POLLPRI | POLLRDBAND));
+	(void)in, (void)out, (void)oob, (void)fifo;
 	if (accmode == O_WRONLY && (pfd->revents & POLLERR)) {
+#ifdef EKQ_PROFILE_POLL_WIDOWED_QUIET
+		/* DragonFly: EVFILT_WRITE fails to attach (EPIPE), which
+		 * poll_copyout() swallows; the read filter on this end
+		 * fires at PIPE_REOF.  A FIFO's write filter says EV_EOF,
+		 * POLLHUP alone (filt_fifowrite()). */
+		pfd->revents = fifo ? POLLHUP : in;
+		return;
+#endif
 #ifdef EKQ_PROFILE_POLL_WIDOWED_HUP
-		pfd->revents = (short)((pfd->revents & ~POLLERR) | POLLHUP);
+		pfd->revents = (short)((pfd->revents & ~(POLLERR |
+		    POLLOUT | POLLWRNORM)) | POLLHUP);
 #endif
 #ifdef EKQ_PROFILE_POLL_WIDOWED_OUT
 		pfd->revents |= out;
 #endif
-	}
-#ifdef EKQ_PROFILE_POLL_PIPE_EOF_IN
-	if (accmode != O_WRONLY && (pfd->revents & POLLHUP))
+#ifdef EKQ_PROFILE_POLL_WIDOWED_IN
 		pfd->revents |= in;
+#endif
+	}
+	if (accmode != O_WRONLY && (pfd->revents & POLLHUP)) {
+#ifdef EKQ_PROFILE_POLL_PIPE_EOF_NOHUP
+		/* DragonFly: the read filter at PIPE_REOF is EV_EOF, which
+		 * poll_copyout() says as POLLIN; a FIFO's read filter
+		 * ignores the disconnect for poll (NOTE_OLDAPI,
+		 * filt_fiforead()) and says only what is buffered. */
+		pfd->revents = (short)(pfd->revents & ~POLLHUP);
+		if (!fifo)
+			pfd->revents |= in;
+#endif
+#ifdef EKQ_PROFILE_POLL_PIPE_EOF_IN
+		pfd->revents |= in;
+#endif
+	}
+#ifdef EKQ_PROFILE_POLL_HUP_RDBAND
+	/* macOS poll_callback(): a read filter's EV_EOF is POLLHUP with
+	 * every read bit asked, POLLPRI and POLLRDBAND included; the
+	 * neutered filter of the other end fires the same way. */
+	if (!fifo && (pfd->revents & POLLHUP))
+		pfd->revents |= (short)(in | oob);
 #endif
 #ifdef EKQ_PROFILE_POLL_SOCKET_QUIET
 	/* fifofs is built on sockets: soreadable() at EOF, no POLLHUP. */
@@ -120,7 +175,7 @@ pipe_bits(struct pollfd *pfd, int accmode, bool fifo)
 
 #ifdef EKQ_PROFILE_POLL_SOCKET_QUIET
 /* sopoll(): no POLLHUP or POLLERR.  A pending error makes the socket
- * readable and writable (soreadable(), sowritable() test so_error); one
+ * readable and writable (soreadable(), sowriteable() test so_error); one
  * that needs a connection and has none is neither. */
 static void
 socket_bits(struct pollfd *pfd)
@@ -142,6 +197,8 @@ socket_bits(struct pollfd *pfd)
 	}
 	pfd->revents &= (short)~(POLLHUP | POLLERR);
 }
+#else
+#define socket_bits ekq_host_socket_bits
 #endif
 
 static void
@@ -159,10 +216,8 @@ as_profile(struct pollfd *pfd)
 		if (fl != -1)
 			pipe_bits(pfd, fl & O_ACCMODE, !anonymous_pipe(pfd->fd));
 	}
-#ifdef EKQ_PROFILE_POLL_SOCKET_QUIET
 	else if (S_ISSOCK(st.st_mode))
 		socket_bits(pfd);
-#endif
 	errno = saved;
 }
 #endif

@@ -114,6 +114,81 @@ tests_profiles_kqueue_dragonfly_SOURCES =
 tests_profiles_kqueue_dragonfly_LDADD = tests/kqueue/libkqtest.la \
 	tests/profiles/libekqcompat-dragonfly.la tests/common/libekqtest.la $(CHECK_LIBS)
 
+# The host answers compat/ gives lib/ in each kernel's place, with every
+# fact of the profile set (EKQ_PROFILE_ALL_FACTS, profiles/PENDING): the
+# program carries its own kq_host.c and kq_hostsock.c built so, ahead of
+# the profile's compat/ library.  tests/profiles/hostfacts.c's table
+# states each kernel's answer.  NetBSD's facts are the prof2 branch's.
+EKQ_PROFILE_TESTS += tests/profiles/hostfacts-freebsd
+tests_profiles_hostfacts_freebsd_SOURCES = tests/profiles/hostfacts.c \
+	compat/linux/kq_host.c compat/linux/kq_hostsock.c
+tests_profiles_hostfacts_freebsd_CPPFLAGS = $(compat_libekqcompat_la_CPPFLAGS) \
+	-I$(top_srcdir)/tests/common -DEKQ_PROFILE_ALL_FACTS=1 \
+	-DEKQ_PROFILE_HEADER='"profiles/freebsd.h"' -DHF_PROFILE='"freebsd"'
+tests_profiles_hostfacts_freebsd_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_profiles_hostfacts_freebsd_LDADD = tests/profiles/libekqcompat-freebsd.la \
+	tests/common/libekqtest.la $(CHECK_LIBS)
+EKQ_PROFILE_TESTS += tests/profiles/hostfacts-macos
+tests_profiles_hostfacts_macos_SOURCES = tests/profiles/hostfacts.c \
+	compat/linux/kq_host.c compat/linux/kq_hostsock.c
+tests_profiles_hostfacts_macos_CPPFLAGS = $(compat_libekqcompat_la_CPPFLAGS) \
+	-I$(top_srcdir)/tests/common -DEKQ_PROFILE_ALL_FACTS=1 \
+	-DEKQ_PROFILE_HEADER='"profiles/macos.h"' -DHF_PROFILE='"macos"'
+tests_profiles_hostfacts_macos_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_profiles_hostfacts_macos_LDADD = tests/profiles/libekqcompat-macos.la \
+	tests/common/libekqtest.la $(CHECK_LIBS)
+EKQ_PROFILE_TESTS += tests/profiles/hostfacts-openbsd
+tests_profiles_hostfacts_openbsd_SOURCES = tests/profiles/hostfacts.c \
+	compat/linux/kq_host.c compat/linux/kq_hostsock.c
+tests_profiles_hostfacts_openbsd_CPPFLAGS = $(compat_libekqcompat_la_CPPFLAGS) \
+	-I$(top_srcdir)/tests/common -DEKQ_PROFILE_ALL_FACTS=1 \
+	-DEKQ_PROFILE_HEADER='"profiles/openbsd.h"' -DHF_PROFILE='"openbsd"'
+tests_profiles_hostfacts_openbsd_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_profiles_hostfacts_openbsd_LDADD = tests/profiles/libekqcompat-openbsd.la \
+	tests/common/libekqtest.la $(CHECK_LIBS)
+EKQ_PROFILE_TESTS += tests/profiles/hostfacts-dragonfly
+tests_profiles_hostfacts_dragonfly_SOURCES = tests/profiles/hostfacts.c \
+	compat/linux/kq_host.c compat/linux/kq_hostsock.c
+tests_profiles_hostfacts_dragonfly_CPPFLAGS = $(compat_libekqcompat_la_CPPFLAGS) \
+	-I$(top_srcdir)/tests/common -DEKQ_PROFILE_ALL_FACTS=1 \
+	-DEKQ_PROFILE_HEADER='"profiles/dragonfly.h"' -DHF_PROFILE='"dragonfly"'
+tests_profiles_hostfacts_dragonfly_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_profiles_hostfacts_dragonfly_LDADD = tests/profiles/libekqcompat-dragonfly.la \
+	tests/common/libekqtest.la $(CHECK_LIBS)
+
+# lib/ over each profile, for cases only a profile's host answers can
+# break (tests/profiles/libfacts.c); each holds on Linux too.
+EKQ_PROFILE_TESTS += tests/profiles/libfacts-freebsd
+tests_profiles_libfacts_freebsd_SOURCES = tests/profiles/libfacts.c
+tests_profiles_libfacts_freebsd_CPPFLAGS = $(EKQ_EPOLL_TEST_CPPFLAGS)
+tests_profiles_libfacts_freebsd_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_profiles_libfacts_freebsd_LDADD = tests/profiles/libepollkq-freebsd.la \
+	tests/common/libekqtest.la $(CHECK_LIBS)
+EKQ_PROFILE_TESTS += tests/profiles/libfacts-macos
+tests_profiles_libfacts_macos_SOURCES = tests/profiles/libfacts.c
+tests_profiles_libfacts_macos_CPPFLAGS = $(EKQ_EPOLL_TEST_CPPFLAGS)
+tests_profiles_libfacts_macos_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_profiles_libfacts_macos_LDADD = tests/profiles/libepollkq-macos.la \
+	tests/common/libekqtest.la $(CHECK_LIBS)
+EKQ_PROFILE_TESTS += tests/profiles/libfacts-netbsd
+tests_profiles_libfacts_netbsd_SOURCES = tests/profiles/libfacts.c
+tests_profiles_libfacts_netbsd_CPPFLAGS = $(EKQ_EPOLL_TEST_CPPFLAGS)
+tests_profiles_libfacts_netbsd_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_profiles_libfacts_netbsd_LDADD = tests/profiles/libepollkq-netbsd.la \
+	tests/common/libekqtest.la $(CHECK_LIBS)
+EKQ_PROFILE_TESTS += tests/profiles/libfacts-openbsd
+tests_profiles_libfacts_openbsd_SOURCES = tests/profiles/libfacts.c
+tests_profiles_libfacts_openbsd_CPPFLAGS = $(EKQ_EPOLL_TEST_CPPFLAGS)
+tests_profiles_libfacts_openbsd_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_profiles_libfacts_openbsd_LDADD = tests/profiles/libepollkq-openbsd.la \
+	tests/common/libekqtest.la $(CHECK_LIBS)
+EKQ_PROFILE_TESTS += tests/profiles/libfacts-dragonfly
+tests_profiles_libfacts_dragonfly_SOURCES = tests/profiles/libfacts.c
+tests_profiles_libfacts_dragonfly_CPPFLAGS = $(EKQ_EPOLL_TEST_CPPFLAGS)
+tests_profiles_libfacts_dragonfly_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_profiles_libfacts_dragonfly_LDADD = tests/profiles/libepollkq-dragonfly.la \
+	tests/common/libekqtest.la $(CHECK_LIBS)
+
 endif
 check_PROGRAMS += $(EKQ_PROFILE_TESTS)
 TESTS += $(EKQ_PROFILE_TESTS)
@@ -126,4 +201,4 @@ check-profiles:
 coverage:
 	MAKE='$(MAKE)' $(SHELL) $(top_srcdir)/tests/profiles/coverage.sh
 .PHONY: coverage
-EXTRA_DIST += tests/profiles/coverage.sh
+EXTRA_DIST += tests/profiles/coverage.sh profiles/PENDING
