@@ -207,8 +207,13 @@ ctl_mod(struct ekq_ep *ep, int fd, const struct epoll_event *ev,
 	if (reg->events & EPOLLEXCLUSIVE) {
 		/* Unless the registration ended with its file.  (A probe
 		 * would make an edge-triggered one report again: see
-		 * ekq_knotes_probe(); then the file's identity must do.) */
-		int err = (reg->events & EPOLLET) ?
+		 * ekq_knotes_probe(); then the file's identity must do, where
+		 * it has one.  A pipe whose fstat() gives no inode -- NetBSD,
+		 * OpenBSD -- has none, and only the probe can tell: there the
+		 * edge may come once more, as after README's EEXIST of an
+		 * edge registration.) */
+		int err = (reg->events & EPOLLET) &&
+		    reg->ident != EKQ_IDENT_NONE ?
 		    (ekq_fd_same(fd, reg->ident) ? 0 : ENOENT) :
 		    ekq_knotes_probe(ep, fd, reg);
 		if (err == ENOENT || err == EBADF) {
