@@ -75,6 +75,12 @@ as_linux(uint32_t bits, const struct ekq_reg *reg, int fd)
 	}
 	if (!POLLRDHUP && (reg->seen & EKQ_SEEN_RDEOF))
 		bits |= EPOLLRDHUP;
+#ifndef HAVE_EVFILT_EXCEPT
+	/* No knote watches for urgent data (knotes.c): its POLLPRI could
+	 * only ride along with another event, and never wake a waiter.
+	 * Never reported, as README's table says. */
+	bits &= ~(uint32_t)EPOLLPRI;
+#endif
 	return bits;
 }
 
