@@ -10,14 +10,16 @@
  *
  * Where poll() never says POLLHUP or POLLERR of a socket or FIFO (no
  * HAVE_POLL_SOCKET_HUP: NetBSD's sopoll() tests only soreadable(),
- * sowritable() and the out-of-band mark, sys/kern/uipc_socket.c, and
- * fifofs polls through it), those two bits come from what the knotes said
- * last instead: EV_EOF on a socket's read knote is SS_CANTRCVMORE, on its
- * write knote SS_CANTSENDMORE, and fflags is so_error (filt_soread(),
- * filt_sowrite()); a FIFO's read knote has EV_EOF exactly while no writer
- * is left (filt_fiforead(), sys/miscfs/fifofs/fifo_vnops.c).  Linux says
- * EPOLLHUP once both directions are shut and EPOLLERR while an error is
- * pending (tcp_poll(), unix_poll(), datagram_poll()).
+ * sowritable() and the out-of-band mark: NetBSD/src @ 00c232c0,
+ * sys/kern/uipc_socket.c; fifofs polls through it), those two bits come
+ * from what the knotes said last instead: EV_EOF on a socket's read knote
+ * is SS_CANTRCVMORE, on its write knote SS_CANTSENDMORE, and fflags is
+ * so_error (filt_soread(), filt_sowrite(), same file); a FIFO's read knote
+ * has EV_EOF exactly while no writer is left (filt_fiforead(),
+ * sys/miscfs/fifofs/fifo_vnops.c).  What no knote of the registration
+ * tells is asked of the socket (quiet_bits()).  Linux says EPOLLHUP once
+ * both directions are shut and EPOLLERR while an error is pending
+ * (tcp_poll(), unix_poll(), datagram_poll()).
  */
 #include "config.h"
 
