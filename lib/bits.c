@@ -7,6 +7,19 @@
  * than "ready" -- EOF, an error, a hidden knote, an edge on a descriptor
  * watched in several directions -- the descriptor is asked with poll(),
  * which is what Linux's epoll itself does (ep_item_poll).
+ *
+ * Where poll() never says POLLHUP or POLLERR of a socket or FIFO (no
+ * HAVE_POLL_SOCKET_HUP: NetBSD's sopoll() tests only soreadable(),
+ * sowritable() and the out-of-band mark: NetBSD/src @ 00c232c0,
+ * sys/kern/uipc_socket.c; fifofs polls through it), those two bits come
+ * from what the knotes said last instead: EV_EOF on a socket's read knote
+ * is SS_CANTRCVMORE, on its write knote SS_CANTSENDMORE, and fflags is
+ * so_error (filt_soread(), filt_sowrite(), same file); a FIFO's read knote
+ * has EV_EOF exactly while no writer is left (filt_fiforead(),
+ * sys/miscfs/fifofs/fifo_vnops.c).  What no knote of the registration
+ * tells is asked of the socket (quiet_bits()).  Linux says EPOLLHUP once
+ * both directions are shut and EPOLLERR while an error is pending
+ * (tcp_poll(), unix_poll(), datagram_poll()).
  */
 #include "config.h"
 
@@ -14,8 +27,11 @@
 #include "fdobj.h"
 #include "sys.h"
 
+#include <errno.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 
 #ifndef HAVE_POLLRDHUP
 #undef POLLRDHUP
@@ -36,10 +52,165 @@ ekq_fast_bits(uint8_t kind, short filter)
 	return EPOLLPRI;
 }
 
+#ifndef HAVE_POLL_SOCKET_HUP
+static void
+set_seen(struct ekq_reg *reg, uint8_t bit, bool on)
+{
+	reg->seen = (uint8_t)(on ? reg->seen | bit : reg->seen & ~bit);
+}
+
+/* What a knote says of the EPOLLHUP/EPOLLERR that poll() keeps quiet. */
+static void
+note_quiet(struct ekq_reg *reg, const struct kevent *kev)
+{
+	bool eof = (kev->flags & EV_EOF) != 0;
+	if (reg->kind == EKQ_FD_PIPE_R || reg->kind == EKQ_FD_PIPE_W) {
+		/* A read end's read knote, or either knote of a write end
+		 * (filt_fifowrite(): SS_CANTSENDMORE once no reader is
+		 * left), tells whether the peer is there now. */
+		if (reg->kind == EKQ_FD_PIPE_W || kev->filter == EVFILT_READ)
+			set_seen(reg, EKQ_SEEN_PIPE_EOF, eof);
+		return;
+	}
+	if (!ekq_kind_socket(reg->kind) || (reg->seen & EKQ_SEEN_LISTENER))
+		return;
+	if (kev->filter == EVFILT_WRITE && eof)
+		reg->seen |= EKQ_SEEN_WREOF;
+	if (eof)
+		set_seen(reg, EKQ_SEEN_ERR, kev->fflags != 0);
+}
+
+/*
+ * A connection-mode socket that is not connected: EPOLLOUT|EPOLLHUP to
+ * Linux (tcp_poll() and unix_poll() on TCP_CLOSE), nothing to NetBSD's
+ * sopoll() and knotes.  One whose connect() is in progress is nothing to
+ * Linux either, and as unconnected to getpeername(): a TCP socket counts
+ * only while it has no local port (or was a listener), so a bound socket
+ * that never connects is missed.  A unix socket's connect() completes at
+ * once (unp_connect()).
+ */
+static bool
+unconnected(int fd, const struct ekq_reg *reg)
+{
+	if ((reg->kind != EKQ_FD_TCP && reg->kind != EKQ_FD_STREAM) ||
+	    (reg->seen & (EKQ_SEEN_CONNECTED | EKQ_SEEN_RDEOF |
+	    EKQ_SEEN_WREOF)))
+		return false;
+	int saved = errno;
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	bool un = getpeername(fd, (struct sockaddr *)&ss, &len) == -1 &&
+	    errno == ENOTCONN && !ekq_fd_listening(fd);
+	if (un && reg->kind == EKQ_FD_TCP && !(reg->seen & EKQ_SEEN_LISTENER)) {
+		len = sizeof ss;
+		ss.ss_family = AF_UNSPEC;
+		in_port_t port = 1;
+		if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0) {
+			if (ss.ss_family == AF_INET)
+				port = ((struct sockaddr_in *)&ss)->sin_port;
+			else if (ss.ss_family == AF_INET6)
+				port = ((struct sockaddr_in6 *)&ss)->sin6_port;
+		}
+		un = port == 0;
+	}
+	errno = saved;
+	return un;
+}
+
+/*
+ * The read side of a connection-mode socket is shut, and no write knote
+ * watches it (the registration has no EPOLLOUT): is the send side shut
+ * too?  A connection that ended shut both (soisdisconnected()), and so did
+ * an error with EOF (tcp_drop() before tcp_close()); getpeername() then
+ * fails with ENOTCONN, as it does for Linux's TCP in TCP_CLOSE.  A peer's
+ * shutdown(SHUT_WR) or our own shutdown(SHUT_RD) leaves it connected.  A
+ * unix stream socket's send side is asked directly: sosend() fails with
+ * EPIPE on SS_CANTSENDMORE before it looks at so_error (none is pending:
+ * EV_EOF said so), and a zero-length send moves no data.
+ */
+static bool
+disconnected(int fd, const struct ekq_reg *reg)
+{
+	if (reg->kind != EKQ_FD_TCP && reg->kind != EKQ_FD_STREAM)
+		return false;
+	if (reg->seen & EKQ_SEEN_ERR)
+		return true;
+	int saved = errno;
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	bool dis = getpeername(fd, (struct sockaddr *)&ss, &len) == -1 &&
+	    errno == ENOTCONN;
+#ifdef MSG_NOSIGNAL
+	int type = 0;
+	len = sizeof type;
+	if (!dis && reg->kind == EKQ_FD_STREAM &&
+	    getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 &&
+	    type == SOCK_STREAM)
+		dis = send(fd, "", 0, MSG_DONTWAIT | MSG_NOSIGNAL) == -1 &&
+		    errno == EPIPE;
+#endif
+	errno = saved;
+	return dis;
+}
+
+/* The host's poll() bits of a socket or FIFO, with what it keeps quiet. */
+static uint32_t
+quiet_bits(uint32_t bits, const struct ekq_reg *reg, int fd)
+{
+	if (reg->kind == EKQ_FD_PIPE_R && (reg->seen & EKQ_SEEN_PIPE_EOF))
+		return bits | EPOLLHUP;
+	if (reg->kind == EKQ_FD_PIPE_W && (reg->seen & EKQ_SEEN_PIPE_EOF))
+		return bits | EPOLLERR;
+	if (!ekq_kind_socket(reg->kind))
+		return bits;
+	/*
+	 * soreadable() is true with data, with the read side shut, or while
+	 * so_error is set.  A datagram socket's error comes without EOF (an
+	 * ICMP error, "temporary udp error" in filt_soread()): readable with
+	 * nothing to read and the read side open, it is EPOLLERR without
+	 * EPOLLIN to Linux.  A connection's error comes with both sides shut
+	 * (soisdisconnected()), and only EV_EOF's fflags tell it; nor could
+	 * poll() tell it from the EOF that a knote not yet collected in this
+	 * pass may be about to report.
+	 */
+	int n = 0;
+	if (reg->kind == EKQ_FD_DGRAM && !(reg->seen & EKQ_SEEN_RDEOF) &&
+	    (bits & EPOLLIN) && ioctl(fd, FIONREAD, &n) == 0 && n == 0)
+		bits = (bits & ~(uint32_t)(EPOLLIN | EPOLLRDNORM)) | EPOLLERR;
+	else if ((reg->seen & EKQ_SEEN_RDEOF) && (reg->seen & EKQ_SEEN_ERR))
+		bits |= EPOLLERR;
+	if ((reg->seen & EKQ_SEEN_RDEOF) && ((reg->seen & EKQ_SEEN_WREOF) ||
+	    disconnected(fd, reg)))
+		bits |= EPOLLHUP;
+	else if (unconnected(fd, reg))
+		bits |= EPOLLHUP | ekq_fast_bits(reg->kind, EVFILT_WRITE);
+	return bits;
+}
+#endif
+
+/*
+ * The knotes of a registration were added again (EPOLL_CTL_MOD): what they
+ * said of a state that can pass (an error, a FIFO's peer) is said again by
+ * them if it still holds, and must not outlive it meanwhile.  What cannot
+ * pass (a direction shut) stays.
+ */
+void
+ekq_note_rearmed(struct ekq_reg *reg)
+{
+#ifndef HAVE_POLL_SOCKET_HUP
+	reg->seen &= (uint8_t)~(EKQ_SEEN_ERR | EKQ_SEEN_PIPE_EOF);
+#else
+	(void)reg;
+#endif
+}
+
 /* Remember what a knote said that poll() may not say again. */
 void
 ekq_note_kevent(struct ekq_reg *reg, const struct kevent *kev)
 {
+#ifndef HAVE_POLL_SOCKET_HUP
+	note_quiet(reg, kev);
+#endif
 	/* filt_soread(): EV_EOF once SBS_CANTRCVMORE is set, which nothing
 	 * clears while the socket lives.  A listening socket is never
 	 * EPOLLRDHUP to Linux (tcp_poll() answers for listeners first). */
@@ -67,6 +238,9 @@ as_linux(uint32_t bits, const struct ekq_reg *reg, int fd)
 	if (reg->kind == EKQ_FD_PIPE_R || reg->kind == EKQ_FD_PIPE_W ||
 	    reg->kind == EKQ_FD_PIPE_RW)
 		bits &= ~(uint32_t)(EPOLLPRI | EPOLLRDBAND);
+#ifndef HAVE_POLL_SOCKET_HUP
+	bits = quiet_bits(bits, reg, fd);
+#endif
 	if (reg->kind == EKQ_FD_PIPE_R && (bits & EPOLLHUP) &&
 	    (bits & (EPOLLIN | EPOLLRDNORM))) {
 		int n = 0;
@@ -80,6 +254,12 @@ as_linux(uint32_t bits, const struct ekq_reg *reg, int fd)
 	}
 	if (!POLLRDHUP && (reg->seen & EKQ_SEEN_RDEOF))
 		bits |= EPOLLRDHUP;
+#ifndef HAVE_EVFILT_EXCEPT
+	/* No knote watches for urgent data (knotes.c): its POLLPRI could
+	 * only ride along with another event, and never wake a waiter.
+	 * Never reported, as README's table says. */
+	bits &= ~(uint32_t)EPOLLPRI;
+#endif
 	return bits;
 }
 
@@ -91,7 +271,8 @@ ekq_linux_bits(int fd, const struct ekq_reg *reg)
 	struct pollfd pfd = { .fd = fd, .revents = 0,
 		.events = POLLIN | POLLPRI | POLLOUT | POLLRDNORM | POLLRDBAND |
 		    POLLWRNORM | POLLWRBAND | POLLRDHUP };
-	if (ekq_sys_poll(&pfd, 1, 0) != 1 || (pfd.revents & POLLNVAL))
+	/* Nothing from poll() may still be EPOLLHUP (quiet_bits()). */
+	if (ekq_sys_poll(&pfd, 1, 0) == -1 || (pfd.revents & POLLNVAL))
 		return 0;
 	static const struct {
 		short poll;

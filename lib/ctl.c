@@ -243,6 +243,7 @@ ctl_mod(struct ekq_ep *ep, int fd, const struct epoll_event *ev,
 	reg->data = ev->data.u64;
 	reg->gen = gen;
 	reg->state &= (uint8_t)~EKQ_REG_DISARMED;
+	ekq_note_rearmed(reg);
 	if (reg->kind == EKQ_FD_EPOLL)
 		ekq_nest_mark(fd, (ev->events & EPOLLET) != 0);
 	note_initial_state(ep, fd, reg);

@@ -114,6 +114,12 @@ struct ekq_reg {                /* 40 bytes */
 #define EKQ_SEEN_CONNECTED 0x04 /* a connection-mode socket seen connected */
 #define EKQ_SEEN_KNOWN 0x08 /* a slot not in use that still holds the kind
 			     * and ident of the file DEL took out (ctl.c) */
+/* Where poll() never says POLLHUP/POLLERR of sockets and FIFOs (no
+ * HAVE_POLL_SOCKET_HUP), what their knotes last said instead (bits.c): */
+#define EKQ_SEEN_WREOF 0x10 /* EV_EOF on a socket's write knote: send side
+			     * shut for good */
+#define EKQ_SEEN_ERR 0x20   /* EV_EOF came with a socket error */
+#define EKQ_SEEN_PIPE_EOF 0x40 /* a FIFO's or pipe's peer is gone */
 
 /* An instance registered in another: its number, and which instance it
  * was (the number may have been closed and given to another since). */
@@ -220,6 +226,7 @@ EKQ_HIDDEN bool ekq_fd_listening(int fd);
 EKQ_HIDDEN uint32_t ekq_linux_bits(int fd, const struct ekq_reg *reg);
 EKQ_HIDDEN uint32_t ekq_fast_bits(uint8_t kind, short filter);
 EKQ_HIDDEN void ekq_note_kevent(struct ekq_reg *reg, const struct kevent *kev);
+EKQ_HIDDEN void ekq_note_rearmed(struct ekq_reg *reg);
 
 /* wait.c */
 EKQ_HIDDEN uint32_t ekq_ep_poll(int epfd);

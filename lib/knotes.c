@@ -90,6 +90,12 @@ ekq_knotes_plan(uint8_t kind, uint32_t events, uint8_t *want, uint8_t *hidden)
 			h |= EKQ_KN_READ;
 		if (!(w & (EKQ_KN_READ | EKQ_KN_WRITE)))
 			h |= EKQ_KN_WRITE;
+#ifndef HAVE_POLL_SOCKET_HUP
+		/* poll() keeps EPOLLHUP and EPOLLERR quiet (bits.c): the read
+		 * side's EOF and the error come from the read knote.  (The
+		 * send side, without a write knote, is asked: bits.c.) */
+		h |= (uint8_t)(~w & EKQ_KN_READ);
+#endif
 		break;
 	default:
 		if (!(w & (EKQ_KN_READ | EKQ_KN_WRITE)))

@@ -470,6 +470,17 @@ collect(struct ekq_ep *ep, struct pass *p, const struct kevent *kev, int nkev,
     bool truncated)
 {
 	int fresh = 0;
+#ifndef HAVE_POLL_SOCKET_HUP
+	/* Where EPOLLHUP/EPOLLERR come from what knotes said (bits.c), one
+	 * knote's event is judged with what its sibling of the same batch
+	 * said, whichever comes first. */
+	for (int i = 0; i < nkev; i++) {
+		struct ekq_reg *reg = ekq_is_signal(ep, &kev[i]) ? NULL :
+		    ekq_reg_find(ep, (int)kev[i].ident);
+		if (reg != NULL && reg->gen == (uint32_t)(uintptr_t)kev[i].udata)
+			ekq_note_kevent(reg, &kev[i]);
+	}
+#endif
 	for (int i = 0; i < nkev; i++) {
 		if (ekq_is_signal(ep, &kev[i]))
 			continue;
@@ -506,7 +517,9 @@ collect(struct ekq_ep *ep, struct pass *p, const struct kevent *kev, int nkev,
 		/* Another of its knotes was passed over: ask the descriptor. */
 		if ((seen & (uint8_t)~bit) && !emitted(reg, p))
 			truncated = true;
+#ifdef HAVE_POLL_SOCKET_HUP
 		ekq_note_kevent(reg, &kev[i]);
+#endif
 		uint32_t mask = reg->events | EPOLLHUP | EPOLLERR;
 		uint32_t bits;
 		if (needs_poll(reg, &kev[i], bit, truncated))

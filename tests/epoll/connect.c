@@ -105,6 +105,24 @@ START_TEST(tcp_connect_refused_err_clears_after_so_error)
 }
 END_TEST
 
+/* One edge-triggered registration throughout: re-armed after the error
+ * was read, the refused socket is still shut both ways, without EPOLLERR. */
+START_TEST(tcp_connect_refused_edge_rearmed_after_so_error_reports_no_err)
+{
+	int c = ekq_start_tcp_connect(ekq_unused_tcp_port());
+	int epfd = ep_create();
+	ep_add(epfd, c, EP_IORH | EPOLLET, 1);
+	struct epoll_event ev = { 0, { 0 } };
+	for (int i = 0; i < 3 && !(ev.events & EPOLLERR); i++)
+		ck_assert_int_eq(ep_wait(epfd, &ev, 1, EP_SOON), 1);
+	ck_assert_mask(ev.events,
+	    EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLHUP | EPOLLERR);
+	ck_assert_int_eq(so_error(c), ECONNREFUSED);
+	ep_mod(epfd, c, EP_IORH | EPOLLET, 1);
+	ep_expect(epfd, 1, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLHUP, EP_SOON);
+}
+END_TEST
+
 START_TEST(unix_connect_reports_out_on_both_ends)
 {
 	int l = ekq_make_unix_listener(unix_path, sizeof unix_path);
@@ -156,6 +174,8 @@ ep_connect_suite(void)
 	tcase_add_test(tc, tcp_connect_refused_reports_in_out_rdhup_hup_err);
 	tcase_add_test(tc, tcp_connect_refused_reports_hup_and_err_unrequested);
 	tcase_add_test(tc, tcp_connect_refused_err_clears_after_so_error);
+	tcase_add_test(tc,
+	    tcp_connect_refused_edge_rearmed_after_so_error_reports_no_err);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("unix");

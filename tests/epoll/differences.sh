@@ -1,7 +1,8 @@
 #!/bin/sh
 # tests/epoll/differences.tsv, the table of the places where epollkq differs
 # from Linux, put to use:
-#   differences.sh header    C initialiser: each profile's left-out tags
+#   differences.sh header    C initialiser: each profile's tags (the rows
+#                            whose epollkq behaviour its cases assert)
 #   differences.sh readme    README's table, as markdown rows
 #   differences.sh check     (a test) README's table is the data's, every
 #                            profile named exists, and every tag the data

@@ -9,6 +9,7 @@
 #include "ekq_test.h"
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/epoll.h>
 
@@ -24,6 +25,14 @@
 
 /* A distinctive 64-bit cookie: catches truncation of epoll_data_t. */
 #define EP_COOKIE(n) (UINT64_C(0xC0FFEE0000000000) | (uint64_t)(n))
+
+/*
+ * Does this build differ from Linux where tests/epoll/differences.tsv's row
+ * `tag` ("diff-...") says, for the platform profile it was built for?  The
+ * cases of that row then assert what the row's epollkq column documents.
+ * Always false against Linux's own epoll.  (main.c)
+ */
+bool ep_differs(const char *tag);
 
 /* Path of this test binary, for cases that exec it (set by main.c). */
 extern const char *ep_self_exe;

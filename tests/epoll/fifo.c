@@ -83,6 +83,27 @@ START_TEST(fifo_reader_hup_clears_when_a_writer_returns)
 }
 END_TEST
 
+/* One registration throughout: HUP while no writer is left, then nothing
+ * once one is back, then its data. */
+START_TEST(fifo_reader_registration_follows_a_writer_leaving_and_returning)
+{
+	int rd, wr;
+	make_fifo(&rd, &wr);
+	int epfd = ep_create();
+	ep_add(epfd, rd, EP_IORH, 1);
+	ep_expect_none(epfd, 0);
+	close(wr);
+	ep_expect(epfd, 1, EPOLLHUP, EP_SOON);
+	ep_expect(epfd, 1, EPOLLHUP, 0);
+	wr = open_writer();
+	ep_expect_none(epfd, EP_QUIET);
+	ep_poke(wr);
+	ep_expect(epfd, 1, EPOLLIN, EP_SOON);
+	close(wr);
+	ep_expect(epfd, 1, EPOLLIN | EPOLLHUP, EP_SOON);
+}
+END_TEST
+
 START_TEST(fifo_writer_reports_out_and_err_after_the_reader_left)
 {
 	int rd, wr;
@@ -127,6 +148,7 @@ ep_fifo_suite(void)
 	tcase_add_test(tc, fifo_writer_reports_out);
 	tcase_add_test(tc, fifo_reader_reports_hup_after_the_writer_left);
 	tcase_add_test(tc, fifo_reader_hup_clears_when_a_writer_returns);
+	tcase_add_test(tc, fifo_reader_registration_follows_a_writer_leaving_and_returning);
 	tcase_add_test(tc, fifo_writer_reports_out_and_err_after_the_reader_left);
 	tcase_add_test(tc, fifo_opened_read_write_reports_out_and_never_hup);
 	tcase_add_test(tc, fifo_data_left_by_a_departed_writer_reports_in_and_hup);

@@ -73,6 +73,12 @@ START_TEST(closing_every_instance_restores_the_descriptor_table)
 	struct world w;
 	world_build_and_use(&w);
 	world_close(&w);
+	if (ep_differs("diff-held-beacon")) {
+		/* One descriptor of the library's may stay (README), until
+		 * the next epoll_create1(). */
+		ck_assert_int_le(ekq_fdset_extra(&before), 1);
+		close(ep_create());
+	}
 	ck_assert_int_eq(ekq_fdset_extra(&before), 0);
 }
 END_TEST
@@ -119,8 +125,8 @@ ep_hygiene_suite(void)
 	tcase_add_test(tc, at_most_one_descriptor_outlives_the_instances_until_the_next_create);
 	tcase_add_test(tc, instances_closed_one_by_one_leave_nothing_behind);
 	suite_add_tcase(s, tc);
-	/* README: hosts without EVFILT_USER keep one descriptor until the
-	 * next epoll_create1(). */
+	/* README: hosts without EVFILT_USER, and compat/, keep one
+	 * descriptor until the next epoll_create1(); there the case says so. */
 	tc = tcase_create("hygiene_exact");
 	tcase_set_tags(tc, "diff-held-beacon");
 	tcase_add_test(tc, closing_every_instance_restores_the_descriptor_table);

@@ -102,6 +102,18 @@ START_TEST(edge_partial_read_does_not_report_again)
 	ep_expect(epfd, 1, EPOLLIN, EP_SOON);
 	char c;
 	ck_assert_int_eq(read(p[0], &c, 1), 1);
+	if (ep_differs("diff-et-pipe-partial-read")) {
+		/* The read freed PIPE_BUF bytes and more: it may wake the read
+		 * knote once more (README).  If so, as the same EPOLLIN, and
+		 * nothing after that without new data. */
+		struct epoll_event ev[2];
+		int n = ep_wait(epfd, ev, 2, EP_QUIET);
+		ck_assert_int_le(n, 1);
+		if (n == 1) {
+			ck_assert(ev[0].data.u64 == 1);
+			ck_assert_mask(ev[0].events, EPOLLIN);
+		}
+	}
 	ep_expect_none(epfd, EP_QUIET);
 }
 END_TEST
@@ -296,7 +308,8 @@ ep_level_edge_suite(void)
 	tcase_add_test(tc, edge_in_out_is_reported_once_one_event_at_a_time);
 	tcase_add_test(tc, edge_readiness_gone_before_its_turn_is_not_reported);
 	suite_add_tcase(s, tc);
-	/* README: a BSD pipe wakes its read knote when a read frees space. */
+	/* README: a BSD pipe wakes its read knote when a read frees space;
+	 * where that row says so, the case allows that one wakeup. */
 	tc = tcase_create("edge_pipe_partial_read");
 	tcase_set_tags(tc, "diff-et-pipe-partial-read");
 	tcase_add_test(tc, edge_partial_read_does_not_report_again);

@@ -135,7 +135,12 @@ START_TEST(pipe_full_write_end_reader_closed_reports_err_only)
 	ekq_make_pipe(p);
 	ekq_fill(p[1]);
 	close(p[0]);
-	ck_assert_mask(ep_mask(p[1], EP_IORH, EP_SOON), EPOLLERR);
+	/* Their pipe_poll() says POLLOUT once the reader is gone. */
+	if (ep_differs("diff-widowed-full-pipe"))
+		ck_assert_mask(ep_mask(p[1], EP_IORH, EP_SOON),
+		    EPOLLOUT | EPOLLERR);
+	else
+		ck_assert_mask(ep_mask(p[1], EP_IORH, EP_SOON), EPOLLERR);
 }
 END_TEST
 
@@ -238,7 +243,8 @@ ep_pipe_suite(void)
 	tcase_add_test(tc, pipe_rdband_and_pri_are_never_reported);
 	tcase_add_test(tc, pipe_both_ends_in_one_instance_report_separately);
 	suite_add_tcase(s, tc);
-	/* README: a widowed pipe's write end with a full buffer. */
+	/* README: a widowed pipe's write end with a full buffer (the
+	 * profiles of that row assert their own mask). */
 	tc = tcase_create("pipe_widowed_full");
 	tcase_set_tags(tc, "diff-widowed-full-pipe");
 	tcase_add_test(tc, pipe_full_write_end_reader_closed_reports_err_only);

@@ -76,6 +76,14 @@ START_TEST(poll_on_epfd_drops_readiness_that_went_away)
 	ep_poke(p[1]);
 	ck_assert_int_eq(poll_revents(epfd, POLLIN, EP_SOON), POLLIN);
 	ep_drain(p[0]);
+	if (ep_differs("diff-poll-stale")) {
+		/* kqueue_poll() counts the knote until the next scan: it may
+		 * still say POLLIN, and nothing else; epoll_wait() finds
+		 * nothing, and then it says nothing either. */
+		short r = poll_revents(epfd, POLLIN, 0);
+		ck_assert(r == 0 || r == POLLIN);
+		ep_expect_none(epfd, 0);
+	}
 	ck_assert_int_eq(poll_revents(epfd, POLLIN, EP_QUIET), 0);
 }
 END_TEST
@@ -133,7 +141,8 @@ ep_poll_epfd_suite(void)
 	tcase_add_test(tc, select_on_epfd_reports_readable_not_writable);
 	tcase_add_test(tc, select_on_idle_epfd_times_out);
 	suite_add_tcase(s, tc);
-	/* README: poll() on an epoll descriptor asks the kernel's kqueue_poll(). */
+	/* README: poll() on an epoll descriptor asks the kernel's kqueue_poll();
+	 * where that row says so, readiness may linger until the next wait. */
 	tc = tcase_create("poll_epfd_stale");
 	tcase_set_tags(tc, "diff-poll-stale");
 	tcase_add_test(tc, poll_on_epfd_drops_readiness_that_went_away);

@@ -117,6 +117,29 @@ START_TEST(udp_receiving_the_error_clears_err)
 }
 END_TEST
 
+/*
+ * One edge-triggered registration throughout: the error is reported while
+ * it is pending, and a re-arm after it was received finds only EPOLLOUT.
+ */
+START_TEST(udp_edge_rearmed_after_receiving_the_error_reports_no_err)
+{
+	int fd = udp_connected_to_nobody();
+	int epfd = ep_create();
+	ep_add(epfd, fd, EPOLLIN | EPOLLOUT | EPOLLET, 1);
+	ep_expect(epfd, 1, EPOLLOUT, EP_SOON);
+	ck_assert_int_eq(send(fd, "x", 1, 0), 1);
+	/* The datagram leaving may be an edge of its own before the error. */
+	struct epoll_event ev = { 0, { 0 } };
+	for (int i = 0; i < 3 && !(ev.events & EPOLLERR); i++)
+		ck_assert_int_eq(ep_wait(epfd, &ev, 1, EP_SOON), 1);
+	ck_assert_mask(ev.events, EPOLLOUT | EPOLLERR);
+	char c;
+	ck_assert_fails_with(recv(fd, &c, 1, 0), ECONNREFUSED);
+	ep_mod(epfd, fd, EPOLLIN | EPOLLOUT | EPOLLET, 1);
+	ep_expect(epfd, 1, EPOLLOUT, EP_SOON);
+}
+END_TEST
+
 START_TEST(udp_connected_shutdown_rd_reports_in_and_rdhup)
 {
 	int a, b;
@@ -168,6 +191,7 @@ ep_udp_suite(void)
 	tcase_add_test(tc, udp_each_datagram_wakes_an_edge_waiter);
 	tcase_add_test(tc, udp_port_unreachable_reports_err);
 	tcase_add_test(tc, udp_receiving_the_error_clears_err);
+	tcase_add_test(tc, udp_edge_rearmed_after_receiving_the_error_reports_no_err);
 	tcase_add_test(tc, udp_connected_shutdown_rd_reports_in_and_rdhup);
 	tcase_add_test(tc, udp_connected_shutdown_rdwr_reports_hup);
 	tcase_add_test(tc, udp_connected_shutdown_wr_changes_nothing_reported);

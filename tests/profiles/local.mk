@@ -3,7 +3,7 @@
 # answering as its kernel does; tests/epoll's epollkq build and tests/kqueue
 # run over each.  The test code is compiled once (tests/epoll/libeptest.la,
 # tests/kqueue/libkqtest.la); only tests/epoll/main.c is compiled per
-# profile, for the cases tests/epoll/differences.tsv leaves out there.
+# profile, for the rows of tests/epoll/differences.tsv that name it.
 # `make check` runs them; `make check-profiles` runs only them.
 # Written out by hand from one stanza per profile: keep them alike.
 
