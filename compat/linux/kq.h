@@ -250,6 +250,11 @@ struct ekq_kq {
 	int nbyfd;
 	size_t nrecs;
 
+	uint8_t *sidenums;      /* borrowed number -> its state (kq_sidenum.c) */
+	int nsidenums;
+	int sidenum_from, sidenum_low; /* every number from the first up
+				 * to the second is LIVE (ekq_sidenum_next()) */
+
 	struct ekq_uknote **uhash; /* EVFILT_USER knotes by ident */
 	size_t nuhash;          /* buckets, a power of two */
 	size_t nuser;
@@ -317,6 +322,18 @@ EKQ_HIDDEN void ekq_fd_free_all(struct ekq_kq *kq);
 EKQ_HIDDEN struct ekq_fdrec *ekq_fd_of(struct ekq_knote *kn);
 /* The number keying location `loc`'s registration in the main epoll. */
 EKQ_HIDDEN int ekq_loc_number(const struct ekq_fdrec *rec, unsigned loc);
+
+/* kq_sidenum.c: each side location's borrowed number is one record's */
+/* May `num` be borrowed now?  (Not while another record's registration
+ * may be keyed on it.) */
+EKQ_HIDDEN bool ekq_sidenum_usable(struct ekq_kq *kq, int num);
+/* The lowest number from `from` up that no record holds (maybe not usable). */
+EKQ_HIDDEN int ekq_sidenum_next(struct ekq_kq *kq, int from);
+/* `num` now keys a side registration of a record: 0 or ENOMEM. */
+EKQ_HIDDEN int ekq_sidenum_take(struct ekq_kq *kq, int num);
+/* The record let go of `num`; `gone`: its registration is known deleted. */
+EKQ_HIDDEN void ekq_sidenum_release(struct ekq_kq *kq, int num, bool gone);
+EKQ_HIDDEN void ekq_sidenum_free_all(struct ekq_kq *kq);
 
 /* kq_probe.c: the filters */
 struct ekq_eval {

@@ -223,10 +223,10 @@ side_owner(struct ekq_kq *kq, const struct ekq_fdrec *rec, unsigned loc,
 }
 
 /*
- * Register side location `loc` under a newly borrowed number.  A key that
- * exists already is either another record's (a dup of the same file that
- * borrowed the same number: try the next one) or one that outlived its
- * knotes (see main_add(): taken over).
+ * Register side location `loc` under a newly borrowed number, one that no
+ * other record's registration is keyed on (kq_sidenum.c).  A key that
+ * exists already is then one that outlived its knotes, of this same file
+ * (see main_add()): taken over.
  */
 static int
 side_add(struct ekq_kq *kq, struct ekq_fdrec *rec, unsigned loc,
@@ -234,22 +234,27 @@ side_add(struct ekq_kq *kq, struct ekq_fdrec *rec, unsigned loc,
 {
 	int hint = ekq_high_number_base();
 	for (;;) {
-		int num = fcntl(rec->fd, F_DUPFD_CLOEXEC, hint);
+		int num = fcntl(rec->fd, F_DUPFD_CLOEXEC,
+		    ekq_sidenum_next(kq, hint));
 		if (num == -1)
 			return errno == EINVAL ? EMFILE : errno;
-		int err = epoll_ctl(kq->epfd, EPOLL_CTL_ADD, num, ev) == -1 ?
-		    errno : 0;
-		unsigned oloc;
-		if (err == EEXIST && side_owner(kq, rec, loc, num, &oloc) == NULL)
-			err = epoll_ctl(kq->epfd, EPOLL_CTL_MOD, num, ev) == -1 ?
-			    errno : 0;
-		close(num);
-		if (err == EEXIST) {
+		if (!ekq_sidenum_usable(kq, num)) {
+			close(num);
 			hint = num + 1;
 			continue;
 		}
-		if (err != 0)
+		int err = ekq_sidenum_take(kq, num);
+		if (err == 0 && epoll_ctl(kq->epfd, EPOLL_CTL_ADD, num, ev) == -1) {
+			err = errno;
+			if (err == EEXIST)
+				err = epoll_ctl(kq->epfd, EPOLL_CTL_MOD, num,
+				    ev) == -1 ? errno : 0;
+		}
+		close(num);
+		if (err != 0) {
+			ekq_sidenum_release(kq, num, false);
 			return err == ENOSPC ? ENOMEM : err;
+		}
 		rec->locnum[loc] = num;
 		return 0;
 	}
@@ -279,6 +284,8 @@ main_add(struct ekq_kq *kq, struct ekq_fdrec *rec, struct epoll_event *ev)
 		int err = side_add(kq, owner, oloc, &oev);
 		if (err != 0)
 			return err;
+		/* The old key is this record's now. */
+		ekq_sidenum_release(kq, rec->fd, false);
 	}
 	if (epoll_ctl(kq->epfd, EPOLL_CTL_MOD, rec->fd, ev) == -1)
 		return errno == ENOSPC ? ENOMEM : errno;
@@ -297,7 +304,9 @@ loc_sync(struct ekq_kq *kq, struct ekq_fdrec *rec, unsigned loc, bool force)
 
 	if (!loc_used(rec, loc)) {
 		if (rec->locreg & bit) {
-			(void)loc_ctl(kq, rec, loc, EPOLL_CTL_DEL, NULL);
+			int r = loc_ctl(kq, rec, loc, EPOLL_CTL_DEL, NULL);
+			if (loc != 0)
+				ekq_sidenum_release(kq, rec->locnum[loc], r == 0);
 			rec->locreg &= (uint8_t)~bit;
 		}
 		return 0;
@@ -396,10 +405,10 @@ ekq_fd_valid(struct ekq_kq *kq, struct ekq_fdrec *rec)
 		if (loc == 0)
 			return true;
 		/*
-		 * A side location's borrowed number is every record's: the
-		 * registration (this file, that number) may be another
-		 * record's, whose file a dup() put under this number after
-		 * this one's was closed.  The file's identity must agree.
+		 * No other record's registration is keyed on a side
+		 * location's number (kq_sidenum.c), so this one is the
+		 * record's -- unless one that outlived its knotes was there
+		 * and kcmp could not say so.  The file's identity must agree.
 		 */
 		break;
 	}
@@ -475,6 +484,9 @@ ekq_fd_drop(struct ekq_kq *kq, struct ekq_fdrec *rec)
 	 */
 	if (rec->locreg & 1u)
 		epoll_ctl(kq->epfd, EPOLL_CTL_DEL, rec->fd, NULL);
+	for (unsigned l = 1; l < EKQ_NLOCS; l++)
+		if (rec->locreg & (1u << l))
+			ekq_sidenum_release(kq, rec->locnum[l], false);
 	rec_free(kq, rec);
 }
 
@@ -718,6 +730,7 @@ ekq_fd_free_all(struct ekq_kq *kq)
 		free(kq->byfd[fd]);
 	free(kq->byfd);
 	kq->byfd = NULL;
+	ekq_sidenum_free_all(kq);
 	kq->nbyfd = 0;
 	kq->nrecs = 0;
 }

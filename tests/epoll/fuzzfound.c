@@ -279,6 +279,31 @@ START_TEST(edge_seen_through_outer_instance_is_reported_once)
 }
 END_TEST
 
+/*
+ * A FIFO opened again (b), registered, and its number made a dup() of the
+ * first open file (w) by dup2(): b's file is closed, and its registration
+ * with it.  w registered under its own number leaves this number new to
+ * the instance: EPOLL_CTL_ADD succeeds.  epollkq's kqueue took w's
+ * registration, made under the same borrowed number, for b's: EEXIST.
+ * (regressions/fifo-reopen-side-location-eexist.seq)
+ */
+START_TEST(add_of_fifo_number_dup2ed_onto_another_open_file_of_it_succeeds)
+{
+	int epfd = ep_create(), rd, w;
+	char path[PATH_MAX];
+	ekq_make_fifo(path, sizeof path, &rd, &w);
+	int b = open(path, O_WRONLY | O_NONBLOCK);
+	ck_assert_ok(b);
+	ep_add(epfd, b, EPOLLOUT, 1);
+	ep_mod(epfd, b, 0, 2);
+	ck_assert_int_eq(dup2(w, b), b);
+	ep_add(epfd, w, EPOLLOUT, 3);
+	ep_mod(epfd, w, 0, 4);
+	ep_add(epfd, b, 0, 5);
+	ekq_remove_fifo(path);
+}
+END_TEST
+
 Suite *
 ep_fuzzfound_suite(void)
 {
@@ -297,6 +322,8 @@ ep_fuzzfound_suite(void)
 	    closed_fifo_waiting_its_turn_is_not_reported_for_fifo_opened_again);
 	tcase_add_test(tc, closed_outer_instance_does_not_lengthen_a_chain);
 	tcase_add_test(tc, edge_seen_through_outer_instance_is_reported_once);
+	tcase_add_test(tc,
+	    add_of_fifo_number_dup2ed_onto_another_open_file_of_it_succeeds);
 	suite_add_tcase(s, tc);
 	return s;
 }

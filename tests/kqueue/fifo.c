@@ -111,6 +111,35 @@ START_TEST(fifo_writer_gets_eof_when_the_reader_closes)
 }
 END_TEST
 
+/*
+ * dup2() onto a watched number closes the file there and drops its knotes
+ * (FreeBSD sys/kern/kern_descrip.c: kern_dup() -> closefp() ->
+ * knote_fdclose(), sys/kern/kern_event.c), whatever file the number names
+ * afterwards -- even another open file of the same FIFO, with knotes of
+ * its own in the same kqueue: the knotes belong to (file, number).
+ */
+START_TEST(fifo_knote_goes_when_dup2_puts_another_open_file_of_it_on_the_number)
+{
+	struct fifo f = open_fifo(1);
+	int a = open(f.path, O_RDWR | O_NONBLOCK);
+	int b = open(f.path, O_RDWR | O_NONBLOCK);
+	ck_assert_ok(a);
+	ck_assert_ok(b);
+	int kq = kqt_new();
+	/* b's last knote an EV_CLEAR one that had company, and a's the same. */
+	kqt_add(kq, b, EVFILT_READ, 0);
+	kqt_add(kq, b, EVFILT_WRITE, EV_CLEAR);
+	kqt_delete(kq, b, EVFILT_READ);
+	kqt_add(kq, a, EVFILT_READ, 0);
+	kqt_add(kq, a, EVFILT_WRITE, EV_CLEAR);
+	ck_assert_int_eq(dup2(a, b), b);
+	ck_assert_int_eq(kqt_change_errno(kq, (uintptr_t)b, EVFILT_WRITE,
+	    EV_DELETE), ENOENT);
+	kqt_delete(kq, a, EVFILT_WRITE);
+	ekq_remove_fifo(f.path);
+}
+END_TEST
+
 Suite *
 kq_fifo_suite(void)
 {
@@ -122,6 +151,8 @@ kq_fifo_suite(void)
 	tcase_add_test(tc, fifo_eof_is_cleared_when_a_new_writer_opens);
 	tcase_add_test(tc, fifo_write_is_ready_while_a_reader_is_open);
 	tcase_add_test(tc, fifo_writer_gets_eof_when_the_reader_closes);
+	tcase_add_test(tc,
+	    fifo_knote_goes_when_dup2_puts_another_open_file_of_it_on_the_number);
 	suite_add_tcase(s, tc);
 	return s;
 }
