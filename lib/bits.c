@@ -173,6 +173,22 @@ quiet_bits(uint32_t bits, const struct ekq_reg *reg, int fd)
 	 * poll() tell it from the EOF that a knote not yet collected in this
 	 * pass may be about to report.
 	 */
+	/*
+	 * A poll() that says POLLHUP of a socket may say it of a read side
+	 * shut alone (macOS: POLLHUP with every read bit asked, POLLPRI
+	 * too, and no POLLOUT; profiles/macos.h), or of both sides down
+	 * without POLLOUT (OpenBSD's, DragonFly's sopoll()); Linux says
+	 * EPOLLHUP only once both are shut, and EPOLLOUT whenever the send
+	 * side is shut (tcp_poll()) or has room (unix_poll()).  So EPOLLHUP
+	 * comes from the knotes here too, and a socket poll() called hung
+	 * up is said writable: with its send side shut it is to Linux; with
+	 * only its read side shut (macOS) poll() no longer tells, and room
+	 * is assumed, as for an idle connection.
+	 */
+	bool poll_hup = (bits & EPOLLHUP) != 0;
+	bits &= ~(uint32_t)EPOLLHUP;
+	if (poll_hup)
+		bits &= ~(uint32_t)(EPOLLPRI | EPOLLRDBAND);
 	int n = 0;
 	if (reg->kind == EKQ_FD_DGRAM && !(reg->seen & EKQ_SEEN_RDEOF) &&
 	    (bits & EPOLLIN) && ioctl(fd, FIONREAD, &n) == 0 && n == 0)
@@ -184,6 +200,9 @@ quiet_bits(uint32_t bits, const struct ekq_reg *reg, int fd)
 		bits |= EPOLLHUP;
 	else if (unconnected(fd, reg))
 		bits |= EPOLLHUP | ekq_fast_bits(reg->kind, EVFILT_WRITE);
+	if ((reg->kind == EKQ_FD_TCP || reg->kind == EKQ_FD_STREAM) &&
+	    (poll_hup || (bits & EPOLLHUP)))
+		bits |= ekq_fast_bits(reg->kind, EVFILT_WRITE);
 	return bits;
 }
 #endif
@@ -238,6 +257,7 @@ as_linux(uint32_t bits, const struct ekq_reg *reg, int fd)
 	if (reg->kind == EKQ_FD_PIPE_R || reg->kind == EKQ_FD_PIPE_W ||
 	    reg->kind == EKQ_FD_PIPE_RW)
 		bits &= ~(uint32_t)(EPOLLPRI | EPOLLRDBAND);
+	bool poll_err = (bits & EPOLLERR) != 0;
 #ifndef HAVE_POLL_SOCKET_HUP
 	bits = quiet_bits(bits, reg, fd);
 #endif
@@ -248,6 +268,13 @@ as_linux(uint32_t bits, const struct ekq_reg *reg, int fd)
 			bits &= ~(uint32_t)(EPOLLIN | EPOLLRDNORM);
 	}
 	if (reg->kind == EKQ_FD_PIPE_W) {
+		/* Widowed, said by a BSD's POLLHUP or by the knotes: the
+		 * reader's buffer, which the write end wrote into, went with
+		 * it (pipeclose()), so it is writable, as FreeBSD's
+		 * pipe_poll() says even where OpenBSD's or macOS's does not.
+		 * Linux's POLLERR comes with POLLOUT only while there is room. */
+		if ((bits & (EPOLLHUP | EPOLLERR)) && !poll_err)
+			bits |= EPOLLOUT | EPOLLWRNORM;
 		if (bits & (EPOLLHUP | EPOLLERR))
 			bits = (bits & ~(uint32_t)EPOLLHUP) | EPOLLERR;
 		bits &= ~(uint32_t)(EPOLLIN | EPOLLRDNORM | EPOLLRDHUP);

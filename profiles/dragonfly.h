@@ -62,14 +62,11 @@
 #undef EKQ_PROFILE_POLL_WIDOWED_OUT
 #undef EKQ_PROFILE_POLL_WIDOWED_IN
 #undef EKQ_PROFILE_POLL_WIDOWED_QUIET
-/* Set only where EKQ_PROFILE_ALL_FACTS is: lib/ takes EPOLLHUP of a pipe's
- * or FIFO's read end and EPOLLERR of its write end from poll(), which never
- * says them here; the tests/epoll cases profiles/PENDING lists fail with
- * these set. */
-#ifdef EKQ_PROFILE_ALL_FACTS
+/* poll() never says POLLHUP of a pipe's or FIFO's read end nor POLLERR of
+ * its write end here: lib/ takes them from the knotes' EV_EOF (no
+ * HAVE_POLL_SOCKET_HUP below; lib/bits.c quiet_bits()). */
 #define EKQ_PROFILE_POLL_PIPE_EOF_NOHUP 1
 #define EKQ_PROFILE_POLL_WIDOWED_QUIET 1
-#endif
 #undef EKQ_PROFILE_POLL_HUP_RDBAND
 /* Sockets (sys/kern/uipc_socket.c filt_soread(), filt_sowrite(), idx):
  * the read filter fires at SS_CANTRCVMORE (EV_EOF, so_error in fflags), on
@@ -84,13 +81,12 @@
 #undef EKQ_PROFILE_POLL_SOCKET_UNCONN_QUIET
 #undef EKQ_PROFILE_POLL_SOCKET_DOWN_NOOUT
 #undef EKQ_PROFILE_POLL_SOCKET_EOF_KEEPS_ERR
-/* Set only where EKQ_PROFILE_ALL_FACTS is (tests/profiles/hostfacts.c):
- * lib/ takes EPOLLERR and EPOLLHUP of sockets from poll(), and the
- * tests/epoll cases profiles/PENDING lists fail with these set. */
-#ifdef EKQ_PROFILE_ALL_FACTS
+/* poll() never says POLLERR of a socket: configure's check finds no
+ * HAVE_POLL_SOCKET_HUP, and lib/ takes EPOLLERR and EPOLLHUP of sockets
+ * and FIFOs from the knotes (lib/bits.c quiet_bits()). */
+#undef HAVE_POLL_SOCKET_HUP
 #define EKQ_PROFILE_POLL_SOCKET_NOERR 1
 #define EKQ_PROFILE_POLL_SOCKET_UNCONN_QUIET 1
 #define EKQ_PROFILE_POLL_SOCKET_DOWN_NOOUT 1
 #define EKQ_PROFILE_POLL_SOCKET_EOF_KEEPS_ERR 1
-#endif
 #undef EKQ_PROFILE_POLL_SOCKET_RDEOF_HUP

@@ -65,12 +65,11 @@
 #undef EKQ_PROFILE_POLL_SOCKET_QUIET
 #undef EKQ_PROFILE_POLL_SOCKET_NOERR
 #undef EKQ_PROFILE_POLL_SOCKET_UNCONN_QUIET
-/* Set only where EKQ_PROFILE_ALL_FACTS is (tests/profiles/hostfacts.c):
- * lib/ takes EPOLLERR and EPOLLHUP of sockets from poll(), and the
- * tests/epoll cases profiles/PENDING lists fail with these set. */
-#ifdef EKQ_PROFILE_ALL_FACTS
+/* poll() never says POLLERR of a socket: configure's check finds no
+ * HAVE_POLL_SOCKET_HUP, and lib/ takes EPOLLERR and EPOLLHUP of sockets
+ * and FIFOs from the knotes (lib/bits.c quiet_bits()). */
+#undef HAVE_POLL_SOCKET_HUP
 #define EKQ_PROFILE_POLL_SOCKET_NOERR 1
 #define EKQ_PROFILE_POLL_SOCKET_UNCONN_QUIET 1
-#endif
 #undef EKQ_PROFILE_POLL_SOCKET_DOWN_NOOUT
 #undef EKQ_PROFILE_POLL_SOCKET_RDEOF_HUP

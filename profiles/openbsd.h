@@ -58,13 +58,10 @@
 #undef EKQ_PROFILE_POLL_WIDOWED_HUP
 #undef EKQ_PROFILE_POLL_WIDOWED_OUT
 #undef EKQ_PROFILE_POLL_WIDOWED_IN
-/* The widowed write end: set only where EKQ_PROFILE_ALL_FACTS is.  lib/
- * reports a write end whose reader is gone as EPOLLERR without EPOLLOUT
- * when poll() says POLLHUP without POLLOUT (profiles/PENDING). */
-#ifdef EKQ_PROFILE_ALL_FACTS
+/* The widowed write end: POLLHUP without POLLOUT; lib/ says EPOLLOUT with
+ * EPOLLERR there (README: diff-widowed-full-pipe). */
 #define EKQ_PROFILE_POLL_WIDOWED_HUP 1
 #define EKQ_PROFILE_POLL_WIDOWED_IN 1
-#endif
 #undef EKQ_PROFILE_POLL_WIDOWED_QUIET
 #undef EKQ_PROFILE_POLL_HUP_RDBAND
 /* Sockets (sys/kern/uipc_socket.c filt_soread(), filt_sowrite(),
@@ -77,13 +74,12 @@
 #undef EKQ_PROFILE_POLL_SOCKET_NOERR
 #undef EKQ_PROFILE_POLL_SOCKET_UNCONN_QUIET
 #undef EKQ_PROFILE_POLL_SOCKET_DOWN_NOOUT
-/* Set only where EKQ_PROFILE_ALL_FACTS is (tests/profiles/hostfacts.c):
- * lib/ takes EPOLLERR and EPOLLHUP of sockets from poll(), and the
- * tests/epoll cases profiles/PENDING lists fail with these set. */
-#ifdef EKQ_PROFILE_ALL_FACTS
+/* poll() never says POLLERR of a socket: configure's check finds no
+ * HAVE_POLL_SOCKET_HUP, and lib/ takes EPOLLERR and EPOLLHUP of sockets
+ * and FIFOs from the knotes (lib/bits.c quiet_bits()). */
+#undef HAVE_POLL_SOCKET_HUP
 #define EKQ_PROFILE_POLL_SOCKET_NOERR 1
 #define EKQ_PROFILE_POLL_SOCKET_UNCONN_QUIET 1
 #define EKQ_PROFILE_POLL_SOCKET_DOWN_NOOUT 1
-#endif
 #undef EKQ_PROFILE_POLL_SOCKET_EOF_KEEPS_ERR
 #undef EKQ_PROFILE_POLL_SOCKET_RDEOF_HUP

@@ -115,15 +115,15 @@ tests_profiles_kqueue_dragonfly_LDADD = tests/kqueue/libkqtest.la \
 	tests/profiles/libekqcompat-dragonfly.la tests/common/libekqtest.la $(CHECK_LIBS)
 
 # The host answers compat/ gives lib/ in each kernel's place, with every
-# fact of the profile set (EKQ_PROFILE_ALL_FACTS, profiles/PENDING): the
-# program carries its own kq_host.c and kq_hostsock.c built so, ahead of
-# the profile's compat/ library.  tests/profiles/hostfacts.c's table
+# fact of the profile set: the program carries its own kq_host.c and
+# kq_hostsock.c built so, ahead of the profile's compat/ library (which,
+# now that no fact is left out of the profile builds, has the same ones).  tests/profiles/hostfacts.c's table
 # states each kernel's answer.  NetBSD's facts are the prof2 branch's.
 EKQ_PROFILE_TESTS += tests/profiles/hostfacts-freebsd
 tests_profiles_hostfacts_freebsd_SOURCES = tests/profiles/hostfacts.c \
 	compat/linux/kq_host.c compat/linux/kq_hostsock.c
 tests_profiles_hostfacts_freebsd_CPPFLAGS = $(compat_libekqcompat_la_CPPFLAGS) \
-	-I$(top_srcdir)/tests/common -DEKQ_PROFILE_ALL_FACTS=1 \
+	-I$(top_srcdir)/tests/common \
 	-DEKQ_PROFILE_HEADER='"profiles/freebsd.h"' -DHF_PROFILE='"freebsd"'
 tests_profiles_hostfacts_freebsd_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_profiles_hostfacts_freebsd_LDADD = tests/profiles/libekqcompat-freebsd.la \
@@ -132,7 +132,7 @@ EKQ_PROFILE_TESTS += tests/profiles/hostfacts-macos
 tests_profiles_hostfacts_macos_SOURCES = tests/profiles/hostfacts.c \
 	compat/linux/kq_host.c compat/linux/kq_hostsock.c
 tests_profiles_hostfacts_macos_CPPFLAGS = $(compat_libekqcompat_la_CPPFLAGS) \
-	-I$(top_srcdir)/tests/common -DEKQ_PROFILE_ALL_FACTS=1 \
+	-I$(top_srcdir)/tests/common \
 	-DEKQ_PROFILE_HEADER='"profiles/macos.h"' -DHF_PROFILE='"macos"'
 tests_profiles_hostfacts_macos_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_profiles_hostfacts_macos_LDADD = tests/profiles/libekqcompat-macos.la \
@@ -141,7 +141,7 @@ EKQ_PROFILE_TESTS += tests/profiles/hostfacts-openbsd
 tests_profiles_hostfacts_openbsd_SOURCES = tests/profiles/hostfacts.c \
 	compat/linux/kq_host.c compat/linux/kq_hostsock.c
 tests_profiles_hostfacts_openbsd_CPPFLAGS = $(compat_libekqcompat_la_CPPFLAGS) \
-	-I$(top_srcdir)/tests/common -DEKQ_PROFILE_ALL_FACTS=1 \
+	-I$(top_srcdir)/tests/common \
 	-DEKQ_PROFILE_HEADER='"profiles/openbsd.h"' -DHF_PROFILE='"openbsd"'
 tests_profiles_hostfacts_openbsd_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_profiles_hostfacts_openbsd_LDADD = tests/profiles/libekqcompat-openbsd.la \
@@ -150,7 +150,7 @@ EKQ_PROFILE_TESTS += tests/profiles/hostfacts-dragonfly
 tests_profiles_hostfacts_dragonfly_SOURCES = tests/profiles/hostfacts.c \
 	compat/linux/kq_host.c compat/linux/kq_hostsock.c
 tests_profiles_hostfacts_dragonfly_CPPFLAGS = $(compat_libekqcompat_la_CPPFLAGS) \
-	-I$(top_srcdir)/tests/common -DEKQ_PROFILE_ALL_FACTS=1 \
+	-I$(top_srcdir)/tests/common \
 	-DEKQ_PROFILE_HEADER='"profiles/dragonfly.h"' -DHF_PROFILE='"dragonfly"'
 tests_profiles_hostfacts_dragonfly_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_profiles_hostfacts_dragonfly_LDADD = tests/profiles/libekqcompat-dragonfly.la \
@@ -201,4 +201,4 @@ check-profiles:
 coverage:
 	MAKE='$(MAKE)' $(SHELL) $(top_srcdir)/tests/profiles/coverage.sh
 .PHONY: coverage
-EXTRA_DIST += tests/profiles/coverage.sh profiles/PENDING
+EXTRA_DIST += tests/profiles/coverage.sh
