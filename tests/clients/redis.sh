@@ -40,7 +40,11 @@ build() {
 	stamp="$(cat "$src/.extracted") $cflags $ldflags $4 $targets"
 	fresh_build_tree redis "$way" "$stamp" || return 0
 	t0=$(now)
-	(cd "$dir" &&
+	# In src/: the top Makefile hands each target to its own make in
+	# src/, and those race in their dependency builds (one's
+	# persist-settings cleans deps/ while another links: "cannot find
+	# ../deps/hdr_histogram/libhdrhistogram.a", seen under load).
+	(cd "$dir/src" &&
 	 nicely make -j"$CLIENTS_JOBS" MALLOC=libc BUILD_TLS=no USE_SYSTEMD=no \
 	     ${cflags:+CFLAGS="$cflags"} ${ldflags:+LDFLAGS="$ldflags"} $targets) \
 	    >"$log/build-$way.log" 2>&1 ||

@@ -55,6 +55,7 @@ wait $pids
 
 status=0
 summary=
+broken=0
 for c in $clients; do
 	echo
 	say "=== $c ==="
@@ -66,6 +67,11 @@ for c in $clients; do
 	if [ "$rc" -ne 0 ]; then
 		status=1
 		line="$line  [FAIL]"
+		# A client that failed without a failed test (its build, its
+		# setup) counts as one failure in the line below.
+		awk '$3 == "fail" && $2 != "fail" { f = 1 } END { exit !f }' \
+		    "$CLIENTS_DIR/results/$c.txt" 2>/dev/null ||
+		    broken=$((broken + 1))
 	fi
 	summary="$summary$line  (${secs}s)
 "
@@ -76,8 +82,9 @@ say "=== summary ($lanes lanes, $(($(now) - t_all))s in all) ==="
 printf '%s' "$summary"
 # The one line: every client's epollkq side, tests that also failed on
 # Linux's build in the same run not counted.
-for c in $clients; do cat "$CLIENTS_DIR/results/$c.txt" 2>/dev/null; done | awk '
+for c in $clients; do cat "$CLIENTS_DIR/results/$c.txt" 2>/dev/null; done |
+    awk -v broken="$broken" '
 	$3 == "pass" { p++ }
 	$3 == "fail" && $2 != "fail" { f++ }
-	END { printf "%d passed, %d failed\n", p, f }'
+	END { printf "%d passed, %d failed\n", p, f + broken }'
 exit $status
