@@ -17,8 +17,10 @@
  *   signalfd sits edge-triggered in the helper's own epoll, so each sending
  *   is one wakeup): the taker -- sigtimedwait(), or a handler once
  *   unblocked -- may have taken it and a new one come, which pending
- *   alone cannot tell.  Every EKQ_RECHECK_MS it also looks whether such a
- *   signal was taken.
+ *   alone cannot tell.  The retrieval first takes the wakeups waiting in
+ *   that epoll: the helper may have counted a sending, seen pending, before
+ *   it took that sending's wakeup, which must not count it again.  Every
+ *   EKQ_RECHECK_MS it also looks whether such a signal was taken.
  * - A signal that is caught, or ignored, never stays pending.  While it is
  *   watched, compat's own handler stands in for the disposition the program
  *   set (when the first knote for the signal is added): it counts the
@@ -63,7 +65,8 @@ static bool ekq_installed[EKQ_NSIG];
 static struct sigaction ekq_saved[EKQ_NSIG];
 static bool ekq_held[EKQ_NSIG];      /* counted while pending */
 static bool ekq_taken[EKQ_NSIG];     /* held, and its event retrieved */
-static bool ekq_sigwake;             /* a signal was sent since last look */
+static uint64_t ekq_taken_at[EKQ_NSIG]; /* ekq_sendings at the retrieval */
+static uint64_t ekq_sendings;        /* signalfd wakeups taken */
 static int ekq_hepfd = -1;           /* the helper's epoll */
 static atomic_uint ekq_caught[EKQ_NSIG];
 static atomic_int ekq_claim[EKQ_NSIG];
@@ -252,6 +255,25 @@ same_signals(const sigset_t *a, const sigset_t *b)
 	return true;
 }
 
+/* Count the signalfd's wakeups (sendings) and empty the eventfd. */
+static void
+take_wakeups_locked(void)
+{
+	if (ekq_hepfd == -1)
+		return;
+	struct epoll_event evs[2];
+	int n = epoll_wait(ekq_hepfd, evs, 2, 0);
+	for (int i = 0; i < n; i++) {
+		if (evs[i].data.u32 == 1) {
+			ekq_sendings++;
+		} else {
+			uint64_t v;
+			while (read(atomic_load(&ekq_wakefd), &v, sizeof v) > 0)
+				continue;
+		}
+	}
+}
+
 void
 ekq_signal_collect_locked(int *pollfd, int *recheck_ms)
 {
@@ -261,8 +283,6 @@ ekq_signal_collect_locked(int *pollfd, int *recheck_ms)
 		close_fds();
 		return;
 	}
-	bool sigwake = ekq_sigwake;
-	ekq_sigwake = false;
 	for (int sig = 1; sig < EKQ_NSIG; sig++) {
 		if (ekq_watchers[sig] == NULL)
 			continue;
@@ -292,7 +312,8 @@ ekq_signal_collect_locked(int *pollfd, int *recheck_ms)
 				continue;
 			}
 			held = true;
-			if (ekq_taken[sig] && sigwake) {
+			if (ekq_taken[sig] &&
+			    ekq_sendings != ekq_taken_at[sig]) {
 				fire(sig, 1);
 				ekq_taken[sig] = false;
 			}
@@ -306,6 +327,8 @@ ekq_signal_collect_locked(int *pollfd, int *recheck_ms)
 			fire(sig, 1);
 		}
 	}
+	if (!same_signals(&mask, &ekq_fdmask))
+		take_wakeups_locked(); /* before the new mask's own */
 	if (!same_signals(&mask, &ekq_fdmask) &&
 	    signalfd(ekq_sigfd, &mask, 0) != -1) {
 		ekq_fdmask = mask;
@@ -321,24 +344,18 @@ ekq_signal_collect_locked(int *pollfd, int *recheck_ms)
 void
 ekq_signal_retrieved_locked(int sig)
 {
-	if (sig > 0 && sig < EKQ_NSIG && ekq_held[sig])
-		ekq_taken[sig] = true;
+	if (sig <= 0 || sig >= EKQ_NSIG || !ekq_held[sig])
+		return;
+	/* Sendings up to now are behind this event. */
+	take_wakeups_locked();
+	ekq_taken[sig] = true;
+	ekq_taken_at[sig] = ekq_sendings;
 }
 
 void
 ekq_signal_after_wait_locked(void)
 {
-	struct epoll_event evs[2];
-	int n = epoll_wait(ekq_hepfd, evs, 2, 0);
-	for (int i = 0; i < n; i++) {
-		if (evs[i].data.u32 == 1) {
-			ekq_sigwake = true;
-		} else {
-			uint64_t v;
-			while (read(atomic_load(&ekq_wakefd), &v, sizeof v) > 0)
-				continue;
-		}
-	}
+	take_wakeups_locked();
 }
 
 void
@@ -363,7 +380,6 @@ ekq_signal_forget_all_locked(void)
 		atomic_store(&ekq_caught[sig], 0);
 	}
 	ekq_nwatched = 0;
-	ekq_sigwake = false;
 	close_fds();
 }
 

@@ -14,7 +14,10 @@
 #include "kq_util.h"
 
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -144,6 +147,63 @@ START_TEST(signal_blocked_is_counted_and_stays_pending)
 	ck_assert_int_eq(sigismember(&pending, SIGUSR2), 1);
 	struct timespec zero = { 0, 0 };
 	ck_assert_int_eq(sigtimedwait(&set, NULL, &zero), SIGUSR2);
+}
+END_TEST
+
+/*
+ * A signal sent while timers keep firing on many kqueues and another
+ * thread keeps changing timers: an implementation that looks at the
+ * pending signals in the middle of that may see this sending before it
+ * notices that a signal was sent, and then count the one sending twice.
+ */
+#define BUSY_KQUEUES 200
+#define ROUNDS 100
+
+static atomic_bool stop_changing;
+
+static void *
+change_timers(void *arg)
+{
+	int kq = *(int *)arg;
+	struct kevent add, del;
+	EV_SET(&add, 1, EVFILT_TIMER, EV_ADD, 0, 60000, NULL);
+	EV_SET(&del, 1, EVFILT_TIMER, EV_DELETE, 0, 0, NULL);
+	while (!atomic_load(&stop_changing))
+		if (kevent(kq, &add, 1, NULL, 0, NULL) != 0 ||
+		    kevent(kq, &del, 1, NULL, 0, NULL) != 0)
+			return (void *)(intptr_t)errno;
+	return NULL;
+}
+
+START_TEST(signal_blocked_sent_once_counts_once_while_timers_fire)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR2);
+	ck_assert_int_eq(sigprocmask(SIG_BLOCK, &set, NULL), 0);
+	int kq = signal_kq(SIGUSR2), tkq = kqt_new();
+	for (int i = 0; i < BUSY_KQUEUES; i++)
+		kqt_change(kqt_new(), 1, EVFILT_TIMER, EV_ADD, 0, 1, NULL);
+	struct timespec zero = { 0, 0 };
+	for (int i = 0; i < ROUNDS; i++) {
+		atomic_store(&stop_changing, false);
+		pthread_t t;
+		ck_assert_int_eq(pthread_create(&t, NULL, change_timers, &tkq),
+		    0);
+		send_self(SIGUSR2);
+		struct kevent ev = kqt_expect_one(kq, SIGUSR2, EVFILT_SIGNAL);
+		ck_assert_int_eq(ev.data, 1);
+		atomic_store(&stop_changing, true);
+		void *err;
+		ck_assert_int_eq(pthread_join(t, &err), 0);
+		ck_assert_ptr_null(err);
+		/* Still pending, and sent only once. */
+		struct kevent more;
+		ck_assert_msg(kqt_wait(kq, &more, 1, 30) == 0,
+		    "round %d: counted again, data %lld", i,
+		    (long long)more.data);
+		ck_assert_int_eq(sigtimedwait(&set, NULL, &zero), SIGUSR2);
+	}
 }
 END_TEST
 
@@ -324,6 +384,7 @@ kq_signal_suite(void)
 	tcase_add_test(tc, signal_default_ignored_sigchld_is_counted);
 	tcase_add_test(tc, signal_ignored_sigchld_is_not_counted);
 	tcase_add_test(tc, signal_blocked_is_counted_and_stays_pending);
+	tcase_add_test(tc, signal_blocked_sent_once_counts_once_while_timers_fire);
 	tcase_add_test(tc, signal_blocked_then_taken_is_counted_again_when_sent_again);
 	tcase_add_test(tc, signal_blocked_then_unblocked_runs_the_handler_and_counts_once);
 	tcase_add_test(tc, signal_realtime_sent_twice_counts_two);
