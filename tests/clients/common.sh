@@ -84,6 +84,27 @@ need_debs() {
 	    { tail -20 "$CLIENTS_DIR/apt-install.log"; die "apt-get install$missing failed"; }
 }
 
+# compile_once: put ccache in front of the compilers for the builds.  The
+# two builds of a client compile one source with flags that differ only in
+# epollkq's include directory and libraries, so a file that includes none
+# of our headers, and uses none of what configure found differently,
+# preprocesses to the same text both ways, and ccache (which keys on that
+# text) compiles it once; a file that does see a header of ours is
+# compiled for each build.  Paths under $CLIENTS_DIR are made relative
+# (CCACHE_BASEDIR), and the working directory is kept out of the key: the
+# debug information of the second build may name the first one's
+# directory, which nothing here reads.  The cache lives in
+# $CLIENTS_DIR/ccache.  Without Debian's /usr/lib/ccache, builds compile
+# everything twice, as before.
+compile_once() {
+	need_debs ccache
+	[ -d /usr/lib/ccache ] || return 0
+	PATH=/usr/lib/ccache:$PATH
+	CCACHE_DIR=$CLIENTS_DIR/ccache CCACHE_BASEDIR=$CLIENTS_DIR
+	CCACHE_NOHASHDIR=1
+	export PATH CCACHE_DIR CCACHE_BASEDIR CCACHE_NOHASHDIR
+}
+
 # fetch_source NAME: extract Debian's source package NAME (with Debian's
 # patches applied, as Debian builds it) into $CLIENTS_DIR/src/NAME, once.
 # apt-get is pointed at a sources directory of our own holding one deb-src

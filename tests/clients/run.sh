@@ -24,8 +24,11 @@ for c in $clients; do
 	rm -f "$CLIENTS_DIR/results/$c.txt" "$CLIENTS_DIR/logs/$c.rc" "$CLIENTS_DIR/logs/$c.secs"
 done
 
-# Two clients must never fetch at once: they share apt's lists.
+# Two clients must never fetch or install at once: they share apt's lists
+# and its lock.
 for c in $clients; do fetch_source "$c"; done
+compile_once
+[ -n "${CCACHE_DIR:-}" ] && ccache -z >/dev/null 2>&1
 
 # lane N: the clients not yet taken, one after another; mkdir is the
 # claim, atomic between lanes.  Each one's output goes to its log; it is
@@ -52,6 +55,11 @@ while [ $l -lt "$lanes" ]; do
 	l=$((l + 1))
 done
 wait $pids
+
+if [ -n "${CCACHE_DIR:-}" ]; then
+	say "ccache (both builds of every client): $(ccache -s 2>/dev/null |
+	    sed -n 's/^ *\(Hits\|Misses\): *\([0-9]*\).*/\1 \2/p' | tr '\n' ' ')"
+fi
 
 status=0
 summary=
