@@ -103,8 +103,9 @@ for unit in $UNITS; do
 		out=$log/$(echo "$unit" | tr / _)-$way.log
 		# --clients 2: two Tcl test clients, not 16, on a shared 2-core
 		# machine.  timeout bounds a hung unit; runtest kills its servers.
-		# integration/replication takes 4 minutes on an idle machine and
-		# was cut at 400 s by a loaded one; 900 s is a hang.
+		# integration/replication took 4 minutes whole (2 without
+		# SKIP_CASES) and was once cut at 400 s on a loaded machine;
+		# 900 s is a hang.
 		printf '%s\n' "$SKIP_CASES" >"$log/skip.txt"
 		( (cd "$d" && timeout -k 10 900 nice -n 10 ./runtest --single "$unit" \
 		    --clients 2 --baseport "$base" --timeout 300 \
