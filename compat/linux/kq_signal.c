@@ -255,9 +255,13 @@ same_signals(const sigset_t *a, const sigset_t *b)
 	return true;
 }
 
-/* Count the signalfd's wakeups (sendings) and empty the eventfd. */
+/*
+ * Count the signalfd's wakeups (sendings).  The helper itself also empties
+ * the eventfd; another thread (a retrieval) leaves it: a kick it took
+ * would never wake the helper's poll.
+ */
 static void
-take_wakeups_locked(void)
+take_wakeups_locked(bool by_helper)
 {
 	if (ekq_hepfd == -1)
 		return;
@@ -266,7 +270,7 @@ take_wakeups_locked(void)
 	for (int i = 0; i < n; i++) {
 		if (evs[i].data.u32 == 1) {
 			ekq_sendings++;
-		} else {
+		} else if (by_helper) {
 			uint64_t v;
 			while (read(atomic_load(&ekq_wakefd), &v, sizeof v) > 0)
 				continue;
@@ -328,7 +332,7 @@ ekq_signal_collect_locked(int *pollfd, int *recheck_ms)
 		}
 	}
 	if (!same_signals(&mask, &ekq_fdmask))
-		take_wakeups_locked(); /* before the new mask's own */
+		take_wakeups_locked(true); /* before the new mask's own */
 	if (!same_signals(&mask, &ekq_fdmask) &&
 	    signalfd(ekq_sigfd, &mask, 0) != -1) {
 		ekq_fdmask = mask;
@@ -347,7 +351,7 @@ ekq_signal_retrieved_locked(int sig)
 	if (sig <= 0 || sig >= EKQ_NSIG || !ekq_held[sig])
 		return;
 	/* Sendings up to now are behind this event. */
-	take_wakeups_locked();
+	take_wakeups_locked(false);
 	ekq_taken[sig] = true;
 	ekq_taken_at[sig] = ekq_sendings;
 }
@@ -355,7 +359,7 @@ ekq_signal_retrieved_locked(int sig)
 void
 ekq_signal_after_wait_locked(void)
 {
-	take_wakeups_locked();
+	take_wakeups_locked(true);
 }
 
 void
