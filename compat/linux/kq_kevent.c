@@ -366,6 +366,25 @@ harvest(struct ekq_kq *kq, struct scan_ctx *ctx, int timeout_ms,
 }
 
 /*
+ * Harvest, without blocking and delivering nothing, all the kernel has
+ * ready, then rearm: edges go to the pending list, ready level knotes are
+ * counted in ctx->counted.
+ */
+static void
+harvest_all(struct ekq_kq *kq, struct scan_ctx *ctx)
+{
+	static const struct timespec zero = { 0, 0 };
+	ctx_init(kq, ctx);
+	int got;
+	do {
+		/* Level knotes come back round: stop at the first repeat. */
+		if (harvest(kq, ctx, 0, &zero, NULL, 0, &got) == -1)
+			break;
+	} while (got == EKQ_HARVEST && !ctx->repeat);
+	rearm_all(kq, ctx);
+}
+
+/*
  * filt_kqueue(): another kqueue asks how many events this one has.  Ready
  * level knotes are counted where they stand; edges, which a harvest
  * consumes, are moved to the pending list and counted there.
@@ -373,20 +392,12 @@ harvest(struct ekq_kq *kq, struct scan_ctx *ctx, int timeout_ms,
 int64_t
 ekq_kq_count_pending(int kqfd)
 {
-	static const struct timespec zero = { 0, 0 };
 	struct ekq_kq *kq = ekq_kq_acquire(kqfd);
 	if (kq == NULL)
 		return -1;
 	ekq_kq_lock(&kq->lock);
 	struct scan_ctx ctx;
-	ctx_init(kq, &ctx);
-	int got;
-	do {
-		/* Level knotes come back round: stop at the first repeat. */
-		if (harvest(kq, &ctx, 0, &zero, NULL, 0, &got) == -1)
-			break;
-	} while (got == EKQ_HARVEST && !ctx.repeat);
-	rearm_all(kq, &ctx);
+	harvest_all(kq, &ctx);
 	int64_t count = ctx.counted;
 	for (struct ekq_qlink *q = kq->pending.next; q != &kq->pending;
 	    q = q->next) {
@@ -506,15 +517,8 @@ pending_has_edge(const struct ekq_kq *kq)
 static void
 merge_into_pending(struct ekq_kq *kq)
 {
-	static const struct timespec zero = { 0, 0 };
 	struct scan_ctx ctx;
-	ctx_init(kq, &ctx);
-	int got;
-	do {
-		if (harvest(kq, &ctx, 0, &zero, NULL, 0, &got) == -1)
-			break;
-	} while (got == EKQ_HARVEST && !ctx.repeat);
-	rearm_all(kq, &ctx);
+	harvest_all(kq, &ctx);
 }
 
 static int
